@@ -1,0 +1,17 @@
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import type { BugEvents } from './events.ts';
+
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'key'; keyId: number; projectId: string | null };
+
+export type AppDeps = {
+  db: Db;
+  config: Config;
+  adminToken: string;
+  clock: () => Date;
+  events: BugEvents;
+};
+
+export type AppEnv = { Variables: { principal: Principal } };

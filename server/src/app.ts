@@ -1,0 +1,71 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps, AppEnv } from './app-env.ts';
+import { createKeyResolver, requireAdmin } from './auth/middleware.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import { BugEvents } from './events.ts';
+import { ApiError, errorBody, errorResponse } from './http/errors.ts';
+import { createReportWriter, ingestRoutes } from './ingest/routes.ts';
+import { bugRoutes } from './routes/bugs/index.ts';
+import { opsRoutes } from './routes/ops/index.ts';
+import { projectRoutes } from './routes/projects/index.ts';
+import { statsRoutes } from './routes/stats/index.ts';
+import { taskRoutes } from './routes/tasks/index.ts';
+
+export type CreateAppOptions = {
+  db: Db;
+  config: Config;
+  adminToken: string;
+  clock?: () => Date;
+  events?: BugEvents;
+};
+
+export function createApp(options: CreateAppOptions) {
+  const deps: AppDeps = {
+    db: options.db,
+    config: options.config,
+    adminToken: options.adminToken,
+    clock: options.clock ?? (() => new Date()),
+    events: options.events ?? new BugEvents(),
+  };
+  const keys = createKeyResolver(deps);
+  const writeReports = createReportWriter(deps);
+  const admin = requireAdmin(deps);
+
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `the body is larger than ${deps.config.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', opsRoutes(deps));
+  app.route('/api/v1/logs', ingestRoutes(deps, keys, writeReports));
+
+  for (const path of ['/api/v1/bugs/*', '/api/v1/bugs', '/api/v1/tasks/*', '/api/v1/dashboard/*']) app.use(path, admin);
+  for (const path of ['/api/v1/projects', '/api/v1/projects/*', '/api/v1/keys', '/api/v1/keys/*']) app.use(path, admin);
+  app.route('/api/v1/bugs', bugRoutes(deps));
+  app.route('/api/v1/tasks', taskRoutes(deps));
+  app.route('/api/v1/dashboard', statsRoutes(deps));
+  app.route('/api/v1', projectRoutes(deps, keys));
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && !(error instanceof ApiError)) {
+      const status = error.status;
+      return c.json(errorBody(status === 413 ? 'payload_too_large' : 'bad_request', error.message || 'bad request'), status);
+    }
+    return errorResponse(c, error);
+  });
+
+  return { app, deps };
+}
+
+export type App = ReturnType<typeof createApp>['app'];

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+export const configSchema = z.object({
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  LOG_CENTER_DATA_DIR: z.string().min(1).default('./data'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_CENTER_ADMIN_TOKEN: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  LOG_CENTER_PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  LOG_CENTER_MAX_MESSAGE_LENGTH: z.coerce.number().int().min(256).max(1_048_576).default(8192),
+  LOG_CENTER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  LOG_CENTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  LOG_CENTER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  LOG_CENTER_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type Config = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  adminToken: string | undefined;
+  publicUrl: string | undefined;
+  maxMessageLength: number;
+  maxBodyBytes: number;
+  retentionDays: number;
+  rateLimitPerMinute: number;
+  dbPoolSize: number;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; every other module receives the result. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.LOG_CENTER_DATA_DIR,
+    host: e.HOST,
+    port: e.PORT,
+    adminToken: e.LOG_CENTER_ADMIN_TOKEN,
+    publicUrl: e.LOG_CENTER_PUBLIC_URL?.replace(/\/+$/, ''),
+    maxMessageLength: e.LOG_CENTER_MAX_MESSAGE_LENGTH,
+    maxBodyBytes: e.LOG_CENTER_MAX_BODY_BYTES,
+    retentionDays: e.LOG_CENTER_RETENTION_DAYS,
+    rateLimitPerMinute: e.LOG_CENTER_RATE_LIMIT_PER_MINUTE,
+    dbPoolSize: e.LOG_CENTER_DB_POOL_SIZE,
+  };
+}

@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const projects = pgTable('projects', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  dsnId: integer('dsn_id').generatedAlwaysAsIdentity().notNull().unique(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // null project: the key reports for every project (CI script, pod monitor).
+    projectId: text('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull().unique(),
+    keyPrefix: text('key_prefix').notNull(),
+    name: text('name').notNull().default(''),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastUsedAt: timestamptz('last_used_at'),
+    revokedAt: timestamptz('revoked_at'),
+  },
+  (t) => [index('api_keys_project_idx').on(t.projectId)],
+);
+
+export const bugs = pgTable(
+  'bugs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    fingerprint: text('fingerprint').notNull(),
+    source: text('source').notNull(),
+    level: text('level').notNull(),
+    errorType: text('error_type').notNull(),
+    message: text('message').notNull(),
+    filePath: text('file_path'),
+    lineNumber: integer('line_number'),
+    environment: text('environment').notNull(),
+    release: text('release'),
+    status: text('status').notNull().default('new'),
+    regressed: boolean('regressed').notNull().default(false),
+    occurrenceCount: bigint('occurrence_count', { mode: 'number' }).notNull(),
+    firstSeen: timestamptz('first_seen').notNull(),
+    lastSeen: timestamptz('last_seen').notNull(),
+    context: jsonb('context').$type<Record<string, unknown>>().notNull().default({}),
+    stackTrace: text('stack_trace'),
+    assignee: text('assignee'),
+    note: text('note'),
+    claimedBy: text('claimed_by'),
+    leaseUntil: timestamptz('lease_until'),
+    repairAttempts: integer('repair_attempts').notNull().default(0),
+    fixSummary: text('fix_summary'),
+    fixUrl: text('fix_url'),
+    updatedAt: timestamptz('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('bugs_project_fingerprint_key').on(t.projectId, t.fingerprint),
+    index('bugs_last_seen_idx').on(t.lastSeen.desc(), t.id.desc()),
+    index('bugs_first_seen_idx').on(t.firstSeen.desc(), t.id.desc()),
+    index('bugs_count_idx').on(t.occurrenceCount.desc(), t.id.desc()),
+    index('bugs_project_last_seen_idx').on(t.projectId, t.lastSeen.desc(), t.id.desc()),
+    index('bugs_source_last_seen_idx').on(t.source, t.lastSeen.desc(), t.id.desc()),
+    index('bugs_status_last_seen_idx').on(t.status, t.lastSeen.desc(), t.id.desc()),
+    index('bugs_level_idx').on(t.level),
+    index('bugs_environment_idx').on(t.environment),
+    index('bugs_pending_idx')
+      .on(t.source, t.occurrenceCount.desc())
+      .where(sql`${t.status} in ('new', 'fixing')`),
+  ],
+);
+
+export const occurrences = pgTable(
+  'occurrences',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    bugId: bigint('bug_id', { mode: 'number' })
+      .notNull()
+      .references(() => bugs.id, { onDelete: 'cascade' }),
+    receivedAt: timestamptz('received_at').notNull(),
+    occurredAt: timestamptz('occurred_at').notNull(),
+    level: text('level').notNull(),
+    message: text('message').notNull(),
+    stackTrace: text('stack_trace'),
+    environment: text('environment').notNull(),
+    release: text('release'),
+    context: jsonb('context').$type<Record<string, unknown>>().notNull().default({}),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
+  },
+  (t) => [
+    index('occurrences_bug_received_idx').on(t.bugId, t.receivedAt.desc()),
+    index('occurrences_received_idx').on(t.receivedAt),
+  ],
+);
+
+/** Per-bug hourly counts, kept in the write transaction so charts never scan occurrences. */
+export const bugHourlyCounts = pgTable(
+  'bug_hourly_counts',
+  {
+    bugId: bigint('bug_id', { mode: 'number' })
+      .notNull()
+      .references(() => bugs.id, { onDelete: 'cascade' }),
+    hour: timestamptz('hour').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bugId, t.hour] }), index('bug_hourly_counts_hour_idx').on(t.hour)],
+);
+
+export type BugRow = typeof bugs.$inferSelect;
+export type OccurrenceRow = typeof occurrences.$inferSelect;
+export type ProjectRow = typeof projects.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,0 +1,76 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv, Principal } from '../app-env.ts';
+import { type KeyResolver, projectForReport, requireIngestKey } from '../auth/middleware.ts';
+import { ApiError } from '../http/errors.ts';
+import { jsonBody, parseWith, readJson } from '../http/validate.ts';
+import { reportBatchSchema, reportSchema } from '../schemas/report.ts';
+import { type PreparedReport, prepareReport } from './prepare-report.ts';
+import { type RecordOutcome, recordReports } from './record-reports.ts';
+
+export type ReportWriter = (reports: PreparedReport[]) => Promise<RecordOutcome>;
+
+/** Writes a batch and announces the bugs it touched to live dashboards. */
+export function createReportWriter(deps: AppDeps): ReportWriter {
+  return async (reports) => {
+    const outcome = await recordReports(deps.db, reports, deps.clock());
+    for (const bug of outcome.bugs) {
+      deps.events.publish({
+        type: bug.isNew ? 'bug.created' : 'bug.updated',
+        bug_id: bug.bugId,
+        project_id: bug.projectId,
+      });
+    }
+    return outcome;
+  };
+}
+
+function prepare(deps: AppDeps, principal: Principal, raw: unknown): PreparedReport {
+  const report = parseWith(reportSchema, raw, 'report');
+  const projectId = projectForReport(principal, report.project_id);
+  return prepareReport(report, projectId, deps.config, deps.clock());
+}
+
+export function ingestRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWriter) {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireIngestKey(deps, keys));
+
+  app.post('/report', async (c) => {
+    const report = prepare(deps, c.get('principal'), await readJson(c));
+    const { results } = await write([report]);
+    const result = results[0];
+    return c.json(result, result.is_new ? 201 : 200);
+  });
+
+  app.post('/report/batch', async (c) => {
+    const items = await jsonBody(c, reportBatchSchema);
+    const principal = c.get('principal');
+    const prepared: { index: number; report: PreparedReport }[] = [];
+    const rejected: { index: number; status: number; error: { code: string; message: string; issues?: { path: string; message: string }[] } }[] = [];
+    items.forEach((raw, index) => {
+      try {
+        prepared.push({ index, report: prepare(deps, principal, raw) });
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        rejected.push({
+          index,
+          status: error.status,
+          error: error.issues ? { code: error.code, message: error.message, issues: error.issues } : { code: error.code, message: error.message },
+        });
+      }
+    });
+    const { results } = await write(prepared.map((item) => item.report));
+    const accepted = prepared.map((item, i) => ({
+      index: item.index,
+      status: results[i].is_new ? (201 as const) : (200 as const),
+      ...results[i],
+    }));
+    return c.json({
+      accepted: accepted.length,
+      rejected: rejected.length,
+      results: [...accepted, ...rejected].sort((a, b) => a.index - b.index),
+    });
+  });
+
+  return app;
+}
+
