@@ -47,13 +47,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     db,
     kind: 'postgres',
     async migrate() {
-      const reserved = await client.reserve();
+      // One dedicated connection, because an advisory lock belongs to a session.
+      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
       try {
-        await reserved`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-        await migratePostgres(drizzlePostgres(reserved, { schema }), { migrationsFolder });
+        await single`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+        await migratePostgres(drizzlePostgres(single, { schema }), { migrationsFolder });
       } finally {
-        await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
-        reserved.release();
+        await single.end({ timeout: 5 });
       }
     },
     async ping() {
