@@ -122,6 +122,19 @@ export const bugHourlyCounts = pgTable(
   (t) => [primaryKey({ columns: [t.bugId, t.hour] }), index('bug_hourly_counts_hour_idx').on(t.hour)],
 );
 
+/** Sentry `event_id`s already stored, so a resent event counts once across every server process. */
+export const sentryEvents = pgTable(
+  'sentry_events',
+  {
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    receivedAt: timestamptz('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.eventId] }), index('sentry_events_received_idx').on(t.receivedAt)],
+);
+
 export type BugRow = typeof bugs.$inferSelect;
 export type OccurrenceRow = typeof occurrences.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
