@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 
-export type BugEvent = { type: 'bug.created' | 'bug.updated'; bug_id: number; project_id: string };
+/** `bug.regressed`: a fixed or resolved bug happened again and is `new` once more. */
+export type BugEvent = {
+  type: 'bug.created' | 'bug.updated' | 'bug.regressed';
+  bug_id: number;
+  project_id: string;
+  /** Occurrences this change added (0 for a triage change). */
+  occurrences?: number;
+};
 
 /** In-process fan-out of bug changes, for live dashboards. */
 export class BugEvents {

@@ -56,6 +56,7 @@ export const bugs = pgTable(
     release: text('release'),
     status: text('status').notNull().default('new'),
     regressed: boolean('regressed').notNull().default(false),
+    regressedAt: timestamptz('regressed_at'),
     occurrenceCount: bigint('occurrence_count', { mode: 'number' }).notNull(),
     firstSeen: timestamptz('first_seen').notNull(),
     lastSeen: timestamptz('last_seen').notNull(),

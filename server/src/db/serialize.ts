@@ -20,6 +20,7 @@ export function toBugJson(row: BugRow): Bug {
     release: row.release,
     status: row.status as Bug['status'],
     regressed: row.regressed,
+    regressed_at: isoOrNull(row.regressedAt),
     occurrence_count: row.occurrenceCount,
     first_seen: iso(row.firstSeen),
     last_seen: iso(row.lastSeen),

@@ -171,9 +171,17 @@ describe('POST /api/v1/logs/report', () => {
   it('marks a fixed bug that happens again as new and regressed; an ignored bug stays ignored', async () => {
     const first = await send(runtime({ file_path: 'src/regress.ts' }));
     expect((await h.admin('PATCH', `/api/v1/bugs/${first.body.bug_id}`, { status: 'fixed' })).status).toBe(200);
+    const events: string[] = [];
+    const unsubscribe = h.events.subscribe((event) => {
+      if (event.bug_id === first.body.bug_id) events.push(event.type);
+    });
     await send(runtime({ file_path: 'src/regress.ts' }));
+    await send(runtime({ file_path: 'src/regress.ts' }));
+    unsubscribe();
+    expect(events).toEqual(['bug.regressed', 'bug.updated']);
     const { bug } = await bugById(first.body.bug_id);
-    expect(bug).toMatchObject({ status: 'new', regressed: true, occurrence_count: 2 });
+    expect(bug).toMatchObject({ status: 'new', regressed: true, occurrence_count: 3 });
+    expect(bug.regressed_at).not.toBeNull();
 
     const ignored = await send(runtime({ file_path: 'src/ignored.ts' }));
     await h.admin('PATCH', `/api/v1/bugs/${ignored.body.bug_id}`, { status: 'ignored' });

@@ -4,7 +4,8 @@ import { bugHourlyCounts, bugs, occurrences, projects } from '../db/schema.ts';
 import type { ReportResult } from '../schemas/report.ts';
 import type { PreparedReport } from './prepare-report.ts';
 
-export type RecordedBug = { bugId: number; projectId: string; isNew: boolean; regressed: boolean };
+/** `regressed`: this batch reopened a fixed or resolved bug. */
+export type RecordedBug = { bugId: number; projectId: string; isNew: boolean; regressed: boolean; count: number };
 
 export type RecordOutcome = { results: ReportResult[]; bugs: RecordedBug[] };
 
@@ -49,7 +50,7 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
       .values(projectIds.map((id) => ({ id, name: id })))
       .onConflictDoNothing();
 
-    const upserted: { id: number; occurrenceCount: number; regressed: boolean; status: string }[] = [];
+    const upserted: { id: number; occurrenceCount: number; regressedAt: Date | null }[] = [];
     for (const part of chunks(groups)) {
       const rows = await tx
         .insert(bugs)
@@ -91,6 +92,7 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
             // Regression: a fixed or resolved bug that happens again needs attention again.
             status: sql`case when ${bugs.status} in ('fixed', 'resolved') then 'new' else ${bugs.status} end`,
             regressed: sql`${bugs.regressed} or ${bugs.status} in ('fixed', 'resolved')`,
+            regressedAt: sql`case when ${bugs.status} in ('fixed', 'resolved') then excluded.updated_at else ${bugs.regressedAt} end`,
             claimedBy: sql`case when ${bugs.status} in ('fixed', 'resolved') then null else ${bugs.claimedBy} end`,
             leaseUntil: sql`case when ${bugs.status} in ('fixed', 'resolved') then null else ${bugs.leaseUntil} end`,
           },
@@ -98,8 +100,7 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
         .returning({
           id: bugs.id,
           occurrenceCount: bugs.occurrenceCount,
-          regressed: bugs.regressed,
-          status: bugs.status,
+          regressedAt: bugs.regressedAt,
         });
       upserted.push(...rows);
     }
@@ -164,7 +165,8 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
         bugId: row.id,
         projectId: group.latest.projectId,
         isNew: createdHere,
-        regressed: row.regressed,
+        regressed: row.regressedAt?.getTime() === now.getTime(),
+        count: n,
       });
     });
     return { results, bugs: recordedBugs };

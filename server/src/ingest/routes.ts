@@ -15,9 +15,10 @@ export function createReportWriter(deps: AppDeps): ReportWriter {
     const outcome = await recordReports(deps.db, reports, deps.clock());
     for (const bug of outcome.bugs) {
       deps.events.publish({
-        type: bug.isNew ? 'bug.created' : 'bug.updated',
+        type: bug.isNew ? 'bug.created' : bug.regressed ? 'bug.regressed' : 'bug.updated',
         bug_id: bug.bugId,
         project_id: bug.projectId,
+        occurrences: bug.count,
       });
     }
     return outcome;

@@ -18,6 +18,7 @@ export const bugSchema = z.object({
   release: z.string().nullable(),
   status: z.enum(statuses),
   regressed: z.boolean(),
+  regressed_at: z.string().nullable(),
   occurrence_count: z.number(),
   first_seen: z.string(),
   last_seen: z.string(),

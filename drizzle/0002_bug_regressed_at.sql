@@ -1,0 +1,1 @@
+ALTER TABLE "bugs" ADD COLUMN "regressed_at" timestamp with time zone;
