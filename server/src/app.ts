@@ -8,11 +8,15 @@ import type { Db } from './db/client.ts';
 import { BugEvents } from './events.ts';
 import { ApiError, errorBody, errorResponse } from './http/errors.ts';
 import { createReportWriter, ingestRoutes } from './ingest/routes.ts';
+import { sentryRoutes } from './ingest/sentry/routes.ts';
 import { bugRoutes } from './routes/bugs/index.ts';
 import { opsRoutes } from './routes/ops/index.ts';
 import { projectRoutes } from './routes/projects/index.ts';
+import { sessionRoutes } from './routes/session/index.ts';
 import { statsRoutes } from './routes/stats/index.ts';
 import { taskRoutes } from './routes/tasks/index.ts';
+import { streamRoutes } from './routes/stream/index.ts';
+import { webRoutes } from './routes/web/index.ts';
 
 export type CreateAppOptions = {
   db: Db;
@@ -48,13 +52,21 @@ export function createApp(options: CreateAppOptions) {
 
   app.route('/', opsRoutes(deps));
   app.route('/api/v1/logs', ingestRoutes(deps, keys, writeReports));
+  // Sentry SDKs post to /api/<dsn_id>/envelope/ and /store/, outside /api/v1.
+  app.route('/api', sentryRoutes(deps, keys, writeReports));
 
+  app.route('/api/v1/session', sessionRoutes(deps));
   for (const path of ['/api/v1/bugs/*', '/api/v1/bugs', '/api/v1/tasks/*', '/api/v1/dashboard/*']) app.use(path, admin);
+  app.use('/api/v1/stream', admin);
   for (const path of ['/api/v1/projects', '/api/v1/projects/*', '/api/v1/keys', '/api/v1/keys/*']) app.use(path, admin);
   app.route('/api/v1/bugs', bugRoutes(deps));
   app.route('/api/v1/tasks', taskRoutes(deps));
   app.route('/api/v1/dashboard', statsRoutes(deps));
   app.route('/api/v1', projectRoutes(deps, keys));
+  app.route('/api/v1/stream', streamRoutes(deps));
+
+  // Last, so the dashboard's deep-link fallback never shadows an API route.
+  app.route('/', webRoutes());
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv, Principal } from '../app-env.ts';
 import { findActiveKey } from '../db/queries/api-keys.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
 import { badRequest, forbidden, unauthorized } from '../http/errors.ts';
+import { verifySessionValue } from '../routes/session/token.ts';
 import { apiKeyPattern, secretsEqual } from './tokens.ts';
 
 export const sessionCookie = 'lc_session';
@@ -14,9 +15,12 @@ function bearer(c: Context): string | undefined {
   return match ? match[1] : undefined;
 }
 
+/** The admin token as a bearer, else a valid dashboard session cookie (signed, expiring; never the token itself). */
 export function isAdminRequest(c: Context, deps: AppDeps): boolean {
-  const token = bearer(c) ?? getCookie(c, sessionCookie);
-  return token !== undefined && secretsEqual(token, deps.adminToken);
+  const token = bearer(c);
+  if (token !== undefined) return secretsEqual(token, deps.adminToken);
+  const session = getCookie(c, sessionCookie);
+  return session !== undefined && verifySessionValue(deps.adminToken, session, deps.clock()) !== undefined;
 }
 
 export function requireAdmin(deps: AppDeps): MiddlewareHandler<AppEnv> {
