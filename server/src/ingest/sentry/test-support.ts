@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Bug, bugListSchema } from '../../schemas/bug.ts';
 
-type Admin = { admin(method: string, path: string, body?: unknown): Promise<Response> };
+type Admin = { admin(method: string, path: string, body?: unknown): Response | Promise<Response> };
 
 export async function bugsOf(h: Admin, projectId: string): Promise<Bug[]> {
   const res = await h.admin('GET', `/api/v1/bugs?project_id=${projectId}&limit=100`);
