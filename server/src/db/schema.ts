@@ -136,7 +136,78 @@ export const sentryEvents = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.eventId] }), index('sentry_events_received_idx').on(t.receivedAt)],
 );
 
+/** Alert rules: when (`trigger`: new_bug, regression, spike), for what (filters), and where (channel, url). */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    name: text('name').notNull(),
+    trigger: text('trigger').notNull(),
+    // Filters; null matches everything. No foreign key: a rule may name a project before its first report.
+    projectId: text('project_id'),
+    source: text('source'),
+    minLevel: text('min_level'),
+    spikeThreshold: integer('spike_threshold'),
+    spikeWindowMinutes: integer('spike_window_minutes'),
+    throttleMinutes: integer('throttle_minutes').notNull(),
+    channel: text('channel').notNull(),
+    url: text('url').notNull(),
+    secret: text('secret'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: timestamptz('created_at').notNull(),
+    updatedAt: timestamptz('updated_at').notNull(),
+  },
+);
+
+/** One row per alert to send; also the work queue that delivery workers claim with SKIP LOCKED. */
+export const alertDeliveries = pgTable(
+  'alert_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ruleId: bigint('rule_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    // Null for a test delivery.
+    bugId: bigint('bug_id', { mode: 'number' }).references(() => bugs.id, { onDelete: 'cascade' }),
+    trigger: text('trigger').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    responseStatus: integer('response_status'),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    deliveredAt: timestamptz('delivered_at'),
+    createdAt: timestamptz('created_at').notNull(),
+    updatedAt: timestamptz('updated_at').notNull(),
+  },
+  (t) => [
+    index('alert_deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('pending', 'sending')`),
+    index('alert_deliveries_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('alert_deliveries_rule_idx').on(t.ruleId),
+    index('alert_deliveries_bug_idx').on(t.bugId),
+  ],
+);
+
+/** The last alert per (rule, bug), so throttling holds across restarts and replicas. */
+export const alertThrottles = pgTable(
+  'alert_throttles',
+  {
+    ruleId: bigint('rule_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    bugId: bigint('bug_id', { mode: 'number' })
+      .notNull()
+      .references(() => bugs.id, { onDelete: 'cascade' }),
+    lastAlertAt: timestamptz('last_alert_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.bugId] }), index('alert_throttles_bug_idx').on(t.bugId)],
+);
+
 export type BugRow = typeof bugs.$inferSelect;
 export type OccurrenceRow = typeof occurrences.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
