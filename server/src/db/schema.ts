@@ -19,6 +19,8 @@ export const projects = pgTable('projects', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   dsnId: integer('dsn_id').generatedAlwaysAsIdentity().notNull().unique(),
+  // null: the server-wide LOG_CENTER_RATE_LIMIT_PER_MINUTE applies.
+  rateLimitPerMinute: integer('rate_limit_per_minute'),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "rate_limit_per_minute" integer;
