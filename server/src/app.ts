@@ -35,7 +35,11 @@ export function createApp(options: CreateAppOptions) {
     events: options.events ?? new BugEvents(),
   };
   const keys = createKeyResolver(deps);
-  const writeReports = createReportWriter(deps);
+  // Leave connections for reads while ingest transactions are in flight.
+  const writeReports = createReportWriter(deps, {
+    ...deps.config.ingest,
+    maxInFlight: Math.max(1, Math.min(8, deps.config.dbPoolSize - 2)),
+  });
   const admin = requireAdmin(deps);
 
   const app = new Hono<AppEnv>();
@@ -77,7 +81,7 @@ export function createApp(options: CreateAppOptions) {
     return errorResponse(c, error);
   });
 
-  return { app, deps };
+  return { app, deps, writeReports };
 }
 
 export type App = ReturnType<typeof createApp>['app'];

@@ -23,8 +23,12 @@ export const configSchema = z.object({
   LOG_CENTER_MAX_MESSAGE_LENGTH: z.coerce.number().int().min(256).max(1_048_576).default(8192),
   LOG_CENTER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LOG_CENTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  LOG_CENTER_MAX_OCCURRENCES_PER_BUG: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   LOG_CENTER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   LOG_CENTER_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_CENTER_INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  LOG_CENTER_INGEST_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
+  LOG_CENTER_INGEST_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
 });
 
 export type Config = {
@@ -37,8 +41,10 @@ export type Config = {
   maxMessageLength: number;
   maxBodyBytes: number;
   retentionDays: number;
+  maxOccurrencesPerBug: number;
   rateLimitPerMinute: number;
   dbPoolSize: number;
+  ingest: { maxBatch: number; maxWaitMs: number; maxPending: number };
 };
 
 export class ConfigError extends Error {}
@@ -61,7 +67,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxMessageLength: e.LOG_CENTER_MAX_MESSAGE_LENGTH,
     maxBodyBytes: e.LOG_CENTER_MAX_BODY_BYTES,
     retentionDays: e.LOG_CENTER_RETENTION_DAYS,
+    maxOccurrencesPerBug: e.LOG_CENTER_MAX_OCCURRENCES_PER_BUG,
     rateLimitPerMinute: e.LOG_CENTER_RATE_LIMIT_PER_MINUTE,
     dbPoolSize: e.LOG_CENTER_DB_POOL_SIZE,
+    ingest: {
+      maxBatch: e.LOG_CENTER_INGEST_MAX_BATCH,
+      maxWaitMs: e.LOG_CENTER_INGEST_WAIT_MS,
+      maxPending: e.LOG_CENTER_INGEST_MAX_PENDING,
+    },
   };
 }

@@ -13,7 +13,7 @@ async function main() {
   );
   await database.migrate();
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
-  const { app } = createApp({ db: database.db, config, adminToken: admin.token });
+  const { app, writeReports } = createApp({ db: database.db, config, adminToken: admin.token });
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -27,7 +27,9 @@ async function main() {
     console.log(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    // Stop accepting, let in-flight requests finish, commit what was acknowledged, then close.
     server.close(async () => {
+      await writeReports.drain();
       await database.close().catch(() => {});
       process.exit(0);
     });

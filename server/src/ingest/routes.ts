@@ -3,15 +3,22 @@ import type { AppDeps, AppEnv, Principal } from '../app-env.ts';
 import { type KeyResolver, projectForReport, requireIngestKey } from '../auth/middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBody, parseWith, readJson } from '../http/validate.ts';
-import { reportBatchSchema, reportSchema } from '../schemas/report.ts';
+import { type ReportResult, reportBatchSchema, reportSchema } from '../schemas/report.ts';
 import { type PreparedReport, prepareReport } from './prepare-report.ts';
-import { type RecordOutcome, recordReports } from './record-reports.ts';
+import { type GroupCommitOptions, createGroupCommitter } from './group-commit.ts';
+import { recordReports } from './record-reports.ts';
 
-export type ReportWriter = (reports: PreparedReport[]) => Promise<RecordOutcome>;
+export type ReportWriter = ((reports: PreparedReport[]) => Promise<ReportResult[]>) & {
+  /** Resolves when every accepted report is committed or failed (graceful shutdown). */
+  drain(): Promise<void>;
+};
 
-/** Writes a batch and announces the bugs it touched to live dashboards. */
-export function createReportWriter(deps: AppDeps): ReportWriter {
-  return async (reports) => {
+/**
+ * The one way reports get stored: group-committed with other requests' reports, then
+ * announced to live dashboards. Resolves only after the transaction commits.
+ */
+export function createReportWriter(deps: AppDeps, options: Partial<GroupCommitOptions> = {}): ReportWriter {
+  const committer = createGroupCommitter(async (reports) => {
     const outcome = await recordReports(deps.db, reports, deps.clock());
     for (const bug of outcome.bugs) {
       deps.events.publish({
@@ -22,7 +29,8 @@ export function createReportWriter(deps: AppDeps): ReportWriter {
       });
     }
     return outcome;
-  };
+  }, options);
+  return Object.assign((reports: PreparedReport[]) => committer.submit(reports), { drain: () => committer.drain() });
 }
 
 function prepare(deps: AppDeps, principal: Principal, raw: unknown): PreparedReport {
@@ -37,8 +45,7 @@ export function ingestRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
 
   app.post('/report', async (c) => {
     const report = prepare(deps, c.get('principal'), await readJson(c));
-    const { results } = await write([report]);
-    const result = results[0];
+    const [result] = await write([report]);
     return c.json(result, result.is_new ? 201 : 200);
   });
 
@@ -59,7 +66,7 @@ export function ingestRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
         });
       }
     });
-    const { results } = await write(prepared.map((item) => item.report));
+    const results = await write(prepared.map((item) => item.report));
     const accepted = prepared.map((item, i) => ({
       index: item.index,
       status: results[i].is_new ? (201 as const) : (200 as const),
