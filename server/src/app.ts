@@ -8,6 +8,7 @@ import type { Db } from './db/client.ts';
 import { BugEvents } from './events.ts';
 import { ApiError, errorBody, errorResponse } from './http/errors.ts';
 import { createReportWriter, ingestRoutes } from './ingest/routes.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 import { sentryRoutes } from './ingest/sentry/routes.ts';
 import { bugRoutes } from './routes/bugs/index.ts';
 import { opsRoutes } from './routes/ops/index.ts';
@@ -55,6 +56,7 @@ export function createApp(options: CreateAppOptions) {
   );
 
   app.route('/', opsRoutes(deps));
+  app.route('/api/v1', openApiRoutes());
   app.route('/api/v1/logs', ingestRoutes(deps, keys, writeReports));
   // Sentry SDKs post to /api/<dsn_id>/envelope/ and /store/, outside /api/v1.
   app.route('/api', sentryRoutes(deps, keys, writeReports));
