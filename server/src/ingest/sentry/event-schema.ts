@@ -22,7 +22,7 @@ export const sentryExceptionSchema = z.object({
   type: text,
   value: text,
   module: text,
-  mechanism: optional(z.object({ type: text, handled: optional(z.boolean()) })),
+  mechanism: optional(z.object({ type: text, handled: optional(z.boolean()), synthetic: optional(z.boolean()) })),
   stacktrace: stacktraceSchema,
 });
 

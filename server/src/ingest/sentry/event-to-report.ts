@@ -45,9 +45,14 @@ export function messageText(event: SentryEvent): string {
   return message?.formatted ?? message?.message ?? '';
 }
 
+// captureMessage with attachStacktrace sends a "synthetic" exception: only a carrier for the stack.
+const isSynthetic = (exception: SentryException) => exception.mechanism?.synthetic === true && !exception.type;
+const realExceptions = (event: SentryEvent) => (event.exception ?? []).filter((exception) => !isSynthetic(exception));
+const titleText = (event: SentryEvent) => messageText(event) || event.exception?.find(isSynthetic)?.value || '';
+
 /** Sentry's grouping: exception types plus in-app frames (module or file basename and function), no lines. */
 export function defaultGroupingParts(event: SentryEvent): string[] {
-  const exceptions = event.exception ?? [];
+  const exceptions = realExceptions(event);
   if (exceptions.length > 0) {
     const parts = ['exception'];
     for (const exception of exceptions) {
@@ -62,7 +67,7 @@ export function defaultGroupingParts(event: SentryEvent): string[] {
     }
     return parts;
   }
-  return ['message', normalizeMessage(messageText(event))];
+  return ['message', normalizeMessage(titleText(event))];
 }
 
 /**
@@ -118,12 +123,12 @@ function tagsOf(tags: Record<string, unknown> | undefined): Record<string, strin
 
 /** Maps a Sentry event to a Log Center runtime report, so both are identical downstream. */
 export function eventToReport(event: SentryEvent, eventId: string): ReportInput {
-  const exceptions = event.exception ?? [];
+  const exceptions = realExceptions(event);
   const main = exceptions.at(-1);
-  const frames = framesOf(main);
+  const frames = framesOf(main ?? event.exception?.at(-1));
   const top = inAppFrames(frames).at(-1);
   const topFile = top && frameFile(top);
-  const message = main ? (main.value ?? messageText(event)) : messageText(event);
+  const message = main ? (main.value ?? messageText(event)) : titleText(event);
   const sdk = event.sdk?.name ? `${event.sdk.name}${event.sdk.version ? `/${event.sdk.version}` : ''}` : undefined;
 
   return {
@@ -131,7 +136,7 @@ export function eventToReport(event: SentryEvent, eventId: string): ReportInput 
     level: levelOf(event.level),
     error_type: main ? (main.type ?? main.mechanism?.type ?? 'Error') : 'Message',
     message: message || main?.type || '',
-    stack_trace: renderStackTrace(exceptions),
+    stack_trace: renderStackTrace(event.exception ?? []),
     file_path: topFile ? displayPath(topFile) : undefined,
     line_number: topFile ? top.lineno : undefined,
     environment: event.environment?.trim() || undefined,
