@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseScrubPatterns } from './scrub/patterns-config.ts';
 
 const optionalString = z
   .string()
@@ -25,6 +26,18 @@ export const configSchema = z.object({
   LOG_CENTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   LOG_CENTER_MAX_OCCURRENCES_PER_BUG: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   LOG_CENTER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  LOG_CENTER_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  LOG_CENTER_SCRUB_PATTERNS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      try {
+        return parseScrubPatterns(raw);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   LOG_CENTER_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_CENTER_INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   LOG_CENTER_INGEST_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
@@ -43,6 +56,8 @@ export type Config = {
   retentionDays: number;
   maxOccurrencesPerBug: number;
   rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  scrubPatterns: RegExp[];
   dbPoolSize: number;
   ingest: { maxBatch: number; maxWaitMs: number; maxPending: number };
 };
@@ -69,6 +84,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.LOG_CENTER_RETENTION_DAYS,
     maxOccurrencesPerBug: e.LOG_CENTER_MAX_OCCURRENCES_PER_BUG,
     rateLimitPerMinute: e.LOG_CENTER_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.LOG_CENTER_AUTH_FAILURES_PER_MINUTE,
+    scrubPatterns: e.LOG_CENTER_SCRUB_PATTERNS,
     dbPoolSize: e.LOG_CENTER_DB_POOL_SIZE,
     ingest: {
       maxBatch: e.LOG_CENTER_INGEST_MAX_BATCH,

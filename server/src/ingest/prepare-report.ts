@@ -1,4 +1,5 @@
 import type { Level, Report, Source } from '../schemas/report.ts';
+import { scrubReport } from '../scrub/scrub.ts';
 import { computeFingerprint } from './fingerprint.ts';
 import { boundJson, truncateText } from './truncate.ts';
 
@@ -19,7 +20,7 @@ export type PreparedReport = {
   tags: Record<string, string>;
 };
 
-export type ReportLimits = { maxMessageLength: number };
+export type ReportLimits = { maxMessageLength: number; scrubPatterns?: readonly RegExp[] };
 
 const maxStackTrace = 65_536;
 
@@ -36,7 +37,8 @@ function plausibleTime(time: Date | null | undefined, now: Date): Date {
 }
 
 /** Bounds every field and computes the fingerprint; the result is what gets stored. */
-export function prepareReport(report: Report, projectId: string, limits: ReportLimits, now: Date): PreparedReport {
+export function prepareReport(unscrubbed: Report, projectId: string, limits: ReportLimits, now: Date): PreparedReport {
+  const report = scrubReport(unscrubbed, { extraPatterns: limits.scrubPatterns });
   const context = boundJson(report.context ?? {}) as Record<string, unknown>;
   const tags: Record<string, string> = {};
   for (const [key, value] of Object.entries(report.tags ?? {}).slice(0, 100)) {
