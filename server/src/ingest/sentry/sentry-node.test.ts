@@ -27,16 +27,17 @@ const sent: { status?: number; encoding?: string }[] = [];
 /** The SDK's own HTTP transport, watched so tests can see what went over the wire. */
 function recordingTransport(options: Parameters<typeof Sentry.makeNodeTransport>[0]) {
   const httpModule = {
-    request(requestOptions: http.RequestOptions, callback: (res: http.IncomingMessage) => void) {
-      const record: { status?: number; encoding?: string } = { encoding: String(requestOptions.headers?.['content-encoding'] ?? '') };
+    request(requestOptions: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) {
+      const headers = (requestOptions.headers ?? {}) as http.OutgoingHttpHeaders;
+      const record: { status?: number; encoding?: string } = { encoding: String(headers['content-encoding'] ?? '') };
       sent.push(record);
       return http.request(requestOptions, (res) => {
         record.status = res.statusCode;
-        callback(res);
+        callback?.(res);
       });
     },
   };
-  return Sentry.makeNodeTransport({ ...options, httpModule });
+  return Sentry.makeNodeTransport({ ...options, httpModule: httpModule as NonNullable<typeof options.httpModule> });
 }
 
 function sentryClient(clientDsn: string) {
@@ -56,7 +57,10 @@ function sentryClient(clientDsn: string) {
 
 beforeAll(async () => {
   server = await startTestServer();
-  dsn = (await server.createProject('shop')).dsn.replace(/^http:\/\/[^@]+@[^/]+/, (m) => m.replace(/@.*/, `@${new URL(server.url).host}`));
+  // The project API builds the DSN from the request's origin; point it at the real listener.
+  const created = new URL((await server.createProject('shop')).dsn);
+  created.host = new URL(server.url).host;
+  dsn = created.toString();
   Sentry.init({ dsn, defaultIntegrations: false, transport: recordingTransport, environment: 'test', release: 'shop@2.0.0' });
 });
 afterAll(async () => {
@@ -151,7 +155,7 @@ describe('the real @sentry/node SDK against Log Center', () => {
 
   it('a key of another project is refused with 403 and nothing is stored', async () => {
     const other = await server.createProject('other');
-    const shop = (await server.admin('GET', '/api/v1/projects').then((r) => r.json())) as { items: { id: string; dsn_id: number }[] };
+    const shop = (await (await server.admin('GET', '/api/v1/projects')).json()) as { items: { id: string; dsn_id: number }[] };
     const shopDsnId = shop.items.find((p) => p.id === 'shop')?.dsn_id;
     const wrongDsn = `http://${other.apiKey}@${new URL(server.url).host}/${shopDsnId}`;
     const { client, scope } = sentryClient(wrongDsn);
