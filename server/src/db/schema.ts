@@ -207,6 +207,20 @@ export const alertThrottles = pgTable(
   (t) => [primaryKey({ columns: [t.ruleId, t.bugId] }), index('alert_throttles_bug_idx').on(t.bugId)],
 );
 
+/** Occurrences per project, source and hour: dashboard totals and trends without scanning bugs. */
+export const projectHourlyCounts = pgTable(
+  'project_hourly_counts',
+  {
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    hour: timestamptz('hour').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.source, t.hour] }), index('project_hourly_counts_hour_idx').on(t.hour)],
+);
+
 export type BugRow = typeof bugs.$inferSelect;
 export type OccurrenceRow = typeof occurrences.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
