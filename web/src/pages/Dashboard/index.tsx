@@ -104,7 +104,7 @@ function Figures({ stats, range, bugsLink }: { stats: Stats; range: Range; bugsL
           <span class="hint">{range === '24h' ? 'per hour, last 24 hours' : 'per day, last 14 days'}</span>
         </div>
         <div class="card-body">
-          <BarChart buckets={stats.trend} unit={stats.trend_bucket} label="Occurrences over time" />
+          <BarChart buckets={stats.trend} unit={stats.trend_bucket} label="Occurrences over time" height={220} />
         </div>
       </section>
 
@@ -121,7 +121,7 @@ function Figures({ stats, range, bugsLink }: { stats: Stats; range: Range; bugsL
                 <a href={bugsLink({ source })} class="source-row">
                   <SourceBadge source={source} />
                   <span class="source-count">{formatCount(count)}</span>
-                  <span class="source-occurrences muted">{formatCount(stats.occurrences_by_source[source])} occurrences</span>
+                  <span class="source-occurrences muted">{formatCount(stats.occurrences_by_source[source])} {stats.occurrences_by_source[source] === 1 ? 'occurrence' : 'occurrences'}</span>
                   <span class="meter" aria-hidden="true">
                     <span class={`meter-fill meter-${source}`} style={{ width: `${(count / sourceTotal) * 100}%` }} />
                   </span>

@@ -268,7 +268,7 @@ function KeysSection({
       {keys.error.value ? (
         <ErrorState error={keys.error.value} onRetry={keys.reload} />
       ) : keys.data.value ? (
-        <KeyTable keys={keys.data.value.items} onRevoke={revoke} />
+        <KeyTable keys={keys.data.value.items.filter((key) => key.project_id === project.id)} onRevoke={revoke} />
       ) : (
         <Skeleton lines={2} />
       )}
@@ -329,17 +329,17 @@ function Snippets({ project, issued }: { project: Project; issued: Issued | null
   -H "Content-Type: application/json" \\
   -d '{"project_id": "${project.id}", "error_type": "TypeError",
        "message": "Cannot read properties of undefined", "file_path": "src/app.ts", "line_number": 42}'`;
-  const ci = `# .gitea/workflows/build.yaml (GitHub Actions works the same)
-      - name: Report the failure to Log Center
-        if: failure()
-        env:
-          LOG_CENTER_URL: ${origin}
-          LOG_CENTER_API_KEY: \${{ secrets.LOG_CENTER_API_KEY }}
-        run: |
-          bash scripts/report-cicd-error.sh \\
-            --project ${project.id} \\
-            --step "npm run build" \\
-            --log-file build.log`;
+  const ci = `# last step of a job in .gitea/workflows/*.yaml (GitHub Actions: the same)
+- name: Report the failure to Log Center
+  if: failure()
+  env:
+    LOG_CENTER_URL: ${origin}
+    LOG_CENTER_API_KEY: \${{ secrets.LOG_CENTER_API_KEY }}
+  run: |
+    bash scripts/report-cicd-error.sh \\
+      --project ${project.id} \\
+      --step "npm run build" \\
+      --log-file build.log`;
   const sentry = `import * as Sentry from '@sentry/node'; // or @sentry/browser
 
 Sentry.init({
