@@ -18,6 +18,7 @@ let page: Page;
 let key: string;
 const dialogs: string[] = [];
 const pageErrors: string[] = [];
+const consoleErrors: string[] = [];
 const ids: Record<'runtime' | 'cicd' | 'deployment' | 'xss', number> = { runtime: 0, cicd: 0, deployment: 0, xss: 0 };
 
 async function report(body: Record<string, unknown>): Promise<number> {
@@ -116,6 +117,10 @@ beforeAll(async () => {
     void dialog.dismiss();
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    // The sign-in test's wrong token answers 401 on purpose; anything else (a CSP violation, say) is a bug.
+    if (message.type() === 'error' && !message.text().includes('401')) consoleErrors.push(message.text());
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -258,6 +263,7 @@ describe('dashboard in a real browser', () => {
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
 
   it('is usable 375 px wide and in the dark theme', async () => {
