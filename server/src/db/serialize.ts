@@ -53,7 +53,7 @@ export function toOccurrenceJson(row: OccurrenceRow): Occurrence {
 }
 
 export function toProjectJson(row: ProjectRow): Project {
-  return { id: row.id, name: row.name, dsn_id: row.dsnId, created_at: iso(row.createdAt) };
+  return { id: row.id, name: row.name, dsn_id: row.dsnId, created_at: iso(row.createdAt), rate_limit_per_minute: row.rateLimitPerMinute };
 }
 
 export function toApiKeyJson(row: ApiKeyRow): ApiKey {

@@ -11,6 +11,8 @@ export const projectSchema = z.object({
   name: z.string(),
   dsn_id: z.number(),
   created_at: z.string(),
+  /** Reports per minute for this project; null: the server's LOG_CENTER_RATE_LIMIT_PER_MINUTE. */
+  rate_limit_per_minute: z.number().int().nullable(),
 });
 export type Project = z.infer<typeof projectSchema>;
 
@@ -18,6 +20,16 @@ export const createdProjectSchema = projectSchema.extend({
   api_key: z.string(),
   dsn: z.string(),
 });
+
+export const updateProjectSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    rate_limit_per_minute: z.number().int().min(0).max(100_000_000).nullable().optional(),
+  })
+  .refine((patch) => patch.name !== undefined || patch.rate_limit_per_minute !== undefined, {
+    message: 'send name or rate_limit_per_minute',
+  });
+export type ProjectUpdate = z.infer<typeof updateProjectSchema>;
 
 export const createKeySchema = z.object({ name: z.string().trim().max(200).optional() });
 

@@ -7,6 +7,17 @@ export async function insertProject(db: Db, id: string, name: string): Promise<P
   return row;
 }
 
+export async function updateProject(
+  db: Db,
+  id: string,
+  patch: { name?: string; rateLimitPerMinute?: number | null },
+): Promise<ProjectRow | undefined> {
+  const values = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+  if (Object.keys(values).length === 0) return getProject(db, id);
+  const [row] = await db.update(projects).set(values).where(eq(projects.id, id)).returning();
+  return row;
+}
+
 export async function getProject(db: Db, id: string): Promise<ProjectRow | undefined> {
   const [row] = await db.select().from(projects).where(eq(projects.id, id)).limit(1);
   return row;
