@@ -1,0 +1,306 @@
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { type AlertDeliveryRow, type AlertRuleRow, type BugRow, alertRules, bugs } from '../db/schema.ts';
+import type { BugEvent, BugEvents } from '../events.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { AlertChannel, AlertTrigger } from '../routes/alerts/schema.ts';
+import { buildAlertRequest } from './channels.ts';
+import { type AlertPayload, alertBug } from './payload.ts';
+import {
+  type DeliveryResult,
+  claimDueDeliveries,
+  countRecentOccurrences,
+  finishDelivery,
+  listEnabledRules,
+  queueAlert,
+} from './queries.ts';
+import { ruleMatchesBug } from './rules.ts';
+
+export type DispatcherOptions = {
+  db: Db;
+  events: BugEvents;
+  clock?: () => Date;
+  fetch?: typeof fetch;
+  metrics?: Metrics;
+  /** Base URL for links to the dashboard in alerts. */
+  publicUrl?: string;
+  /** How often to look for due deliveries (retries, and work queued by other replicas). */
+  pollMs?: number;
+  maxAttempts?: number;
+  /** Delay before the second attempt; doubles each time up to `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  requestTimeoutMs?: number;
+  /** How long a claimed delivery stays with one worker before another may retry it. */
+  leaseMs?: number;
+  claimBatch?: number;
+  log?: (message: string, error?: unknown) => void;
+};
+
+type PendingBug = { projectId: string; created: boolean; regressed: boolean; occurrences: number };
+
+const evaluateBatch = 200;
+
+/** Backoff after `attempts` failed tries: base, 2×base, 4×base… capped; a `Retry-After` of the receiver wins when longer. */
+export function backoffMs(attempts: number, baseMs: number, maxMs: number, retryAfterMs?: number): number {
+  const exponential = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return retryAfterMs !== undefined ? Math.min(maxMs, Math.max(exponential, retryAfterMs)) : exponential;
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** `fetch failed` alone helps nobody: name the cause (ECONNREFUSED, a TLS error, a timeout). */
+function describeFailure(failure: unknown, timeoutMs: number): string {
+  const error = failure as Error & { cause?: { code?: string; message?: string } };
+  if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  const cause = error.cause?.code ?? error.cause?.message;
+  return cause ? `${error.message} (${cause})` : String(error.message ?? failure);
+}
+
+// 408 and 429 are the receiver asking to come back later; other 4xx will not heal by retrying.
+const retryableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
+
+/**
+ * Turns bug events into alert deliveries and sends them, off the ingest path: the event
+ * listener only records which bugs changed; evaluation, database writes and webhook calls
+ * happen later in this dispatcher's own loop.
+ */
+export function createAlertDispatcher(options: DispatcherOptions) {
+  const { db, events, metrics } = options;
+  const clock = options.clock ?? (() => new Date());
+  const send = options.fetch ?? fetch;
+  const pollMs = options.pollMs ?? 5000;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const baseBackoffMs = options.baseBackoffMs ?? 30_000;
+  const maxBackoffMs = options.maxBackoffMs ?? 3_600_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const leaseMs = options.leaseMs ?? Math.max(60_000, requestTimeoutMs * 3);
+  const claimBatch = options.claimBatch ?? 10;
+  const log = options.log ?? ((message: string, error?: unknown) => console.error(`alerts: ${message}`, error ?? ''));
+
+  // Bugs waiting for evaluation, coalesced: a flood of occurrences of one bug is one entry.
+  const pending = new Map<number, PendingBug>();
+  // Rule/bug pairs known to be throttled until a time: saves the spike count query under a flood.
+  const throttledUntil = new Map<string, number>();
+  let unsubscribe: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let evaluating: Promise<void> | undefined;
+  let delivering: Promise<void> | undefined;
+  let deliverAgain = false;
+  let stopped = false;
+
+  function onEvent(event: BugEvent) {
+    const relevant = event.type === 'bug.created' || event.type === 'bug.regressed' || (event.occurrences ?? 0) > 0;
+    if (!relevant) return;
+    const entry = pending.get(event.bug_id) ?? { projectId: event.project_id, created: false, regressed: false, occurrences: 0 };
+    if (event.type === 'bug.created') entry.created = true;
+    if (event.type === 'bug.regressed') entry.regressed = true;
+    entry.occurrences += event.occurrences ?? 0;
+    pending.set(event.bug_id, entry);
+    scheduleEvaluation();
+  }
+
+  function scheduleEvaluation() {
+    if (evaluating || stopped) return;
+    evaluating = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(evaluateLoop)
+      .catch((error) => log('evaluating bug events failed', error))
+      .finally(() => {
+        evaluating = undefined;
+        if (pending.size > 0 && !stopped) scheduleEvaluation();
+      });
+  }
+
+  async function evaluateLoop() {
+    while (pending.size > 0 && !stopped) {
+      const batch = [...pending.entries()].slice(0, evaluateBatch);
+      for (const [bugId] of batch) pending.delete(bugId);
+      const queued = await evaluate(batch);
+      if (queued > 0) triggerDelivery();
+    }
+  }
+
+  async function evaluate(batch: [number, PendingBug][]): Promise<number> {
+    const rules = await listEnabledRules(db);
+    if (rules.length === 0) return 0;
+    const rows = await db.select().from(bugs).where(inArray(bugs.id, batch.map(([id]) => id)));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    let queued = 0;
+    for (const [bugId, change] of batch) {
+      const bug = byId.get(bugId);
+      // An ignored bug was silenced on purpose; its count grows without paging anyone.
+      if (!bug || bug.status === 'ignored') continue;
+      for (const rule of rules) {
+        if (!ruleMatchesBug(rule, bug)) continue;
+        try {
+          if (await fire(rule, bug, change)) queued++;
+        } catch (error) {
+          log(`rule ${rule.id} on bug ${bug.id} failed`, error);
+        }
+      }
+    }
+    return queued;
+  }
+
+  async function fire(rule: AlertRuleRow, bug: BugRow, change: PendingBug): Promise<boolean> {
+    const trigger = rule.trigger as AlertTrigger;
+    const now = clock();
+    const key = `${rule.id}:${bug.id}`;
+    const hint = throttledUntil.get(key);
+    if (hint !== undefined && hint > now.getTime()) {
+      if (trigger !== 'spike' || change.occurrences > 0) metrics?.alertsTriggered.inc({ on: trigger, result: 'throttled' });
+      return false;
+    }
+
+    let spike: AlertPayload['spike'];
+    if (trigger === 'new_bug') {
+      if (!change.created) return false;
+    } else if (trigger === 'regression') {
+      if (!change.regressed) return false;
+    } else {
+      const threshold = rule.spikeThreshold ?? 0;
+      const windowMinutes = rule.spikeWindowMinutes ?? 0;
+      if (change.occurrences === 0 || threshold < 1 || windowMinutes < 1) return false;
+      const since = new Date(now.getTime() - windowMinutes * 60_000);
+      const count = await countRecentOccurrences(db, bug.id, since, threshold);
+      if (count < threshold) return false;
+      spike = { count, window_minutes: windowMinutes };
+    }
+
+    const payload: AlertPayload = {
+      on: trigger,
+      rule: { id: rule.id, name: rule.name },
+      bug: alertBug(bug, options.publicUrl),
+      ...(spike ? { spike } : {}),
+      triggered_at: now.toISOString(),
+    };
+    const delivery = await queueAlert(
+      db,
+      { ruleId: rule.id, bugId: bug.id, trigger, payload, throttleMinutes: rule.throttleMinutes },
+      now,
+    );
+    if (delivery) {
+      if (throttledUntil.size > 10_000) throttledUntil.clear();
+      throttledUntil.set(key, now.getTime() + rule.throttleMinutes * 60_000);
+    }
+    metrics?.alertsTriggered.inc({ on: trigger, result: delivery ? 'queued' : 'throttled' });
+    return delivery !== undefined;
+  }
+
+  function triggerDelivery() {
+    if (stopped) return;
+    if (delivering) {
+      deliverAgain = true;
+      return;
+    }
+    delivering = deliverDue()
+      .catch((error) => log('delivering alerts failed', error))
+      .finally(() => {
+        delivering = undefined;
+        if (deliverAgain) {
+          deliverAgain = false;
+          triggerDelivery();
+        }
+      });
+  }
+
+  async function deliverDue(): Promise<void> {
+    while (!stopped) {
+      const claimed = await claimDueDeliveries(db, clock(), claimBatch, leaseMs);
+      if (claimed.length === 0) return;
+      const ruleIds = [...new Set(claimed.map((delivery) => delivery.ruleId))];
+      const rules = new Map(
+        (await db.select().from(alertRules).where(inArray(alertRules.id, ruleIds))).map((rule) => [rule.id, rule]),
+      );
+      await Promise.all(claimed.map((delivery) => deliverOne(delivery, rules.get(delivery.ruleId))));
+    }
+  }
+
+  async function deliverOne(delivery: AlertDeliveryRow, rule: AlertRuleRow | undefined): Promise<void> {
+    const channel = (rule?.channel ?? 'webhook') as AlertChannel;
+    let result: DeliveryResult;
+    if (!rule) {
+      result = { status: 'failed', responseStatus: null, error: 'the rule was deleted' };
+    } else if (!rule.enabled && delivery.trigger !== 'test') {
+      result = { status: 'failed', responseStatus: null, error: 'the rule is disabled' };
+    } else {
+      result = await attempt(delivery, rule);
+    }
+    const recorded = await finishDelivery(db, delivery, result, clock());
+    if (!recorded) return;
+    const outcome = result.status === 'delivered' ? 'delivered' : result.status === 'pending' ? 'retrying' : 'failed';
+    metrics?.alertDeliveries.inc({ channel, outcome });
+  }
+
+  async function attempt(delivery: AlertDeliveryRow, rule: AlertRuleRow): Promise<DeliveryResult> {
+    const request = buildAlertRequest(
+      { channel: rule.channel as AlertChannel, secret: rule.secret },
+      delivery,
+      delivery.payload as unknown as AlertPayload,
+    );
+    let status: number | null = null;
+    let error: string;
+    let wait: number | undefined;
+    try {
+      const response = await send(rule.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+      status = response.status;
+      const text = await response.text().catch(() => '');
+      if (response.ok) return { status: 'delivered', responseStatus: status };
+      error = `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+      wait = retryAfterMs(response.headers.get('retry-after'));
+      if (!retryableStatus(status)) return { status: 'failed', responseStatus: status, error };
+    } catch (failure) {
+      error = describeFailure(failure, requestTimeoutMs);
+    }
+    if (delivery.attempts >= maxAttempts) {
+      return { status: 'failed', responseStatus: status, error: `${error}; gave up after ${delivery.attempts} attempts` };
+    }
+    const nextAttemptAt = new Date(clock().getTime() + backoffMs(delivery.attempts, baseBackoffMs, maxBackoffMs, wait));
+    return { status: 'pending', responseStatus: status, error, nextAttemptAt };
+  }
+
+  return {
+    start() {
+      if (unsubscribe) return;
+      stopped = false;
+      unsubscribe = events.subscribe(onEvent);
+      timer = setInterval(triggerDelivery, pollMs);
+      timer.unref();
+      triggerDelivery();
+    },
+    /** Stops listening and waits for work in progress; queued deliveries stay in the database. */
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      clearInterval(timer);
+      await this.idle();
+      stopped = true;
+    },
+    /** Resolves when every received event is evaluated and every due delivery attempted. */
+    async idle() {
+      while (evaluating || delivering || pending.size > 0) {
+        if (pending.size > 0 && !evaluating) scheduleEvaluation();
+        await Promise.all([evaluating, delivering]);
+      }
+    },
+    /** Attempts every delivery that is due now (used by the poll timer, and by tests that move the clock). */
+    async deliverDue() {
+      triggerDelivery();
+      await this.idle();
+    },
+  };
+}
+
+export type AlertDispatcher = ReturnType<typeof createAlertDispatcher>;
