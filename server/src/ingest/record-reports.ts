@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { bugHourlyCounts, bugs, occurrences, projects } from '../db/schema.ts';
+import { type Db, queryRows } from '../db/client.ts';
+import { projects } from '../db/schema.ts';
 import type { ReportResult } from '../schemas/report.ts';
 import type { PreparedReport } from './prepare-report.ts';
 
@@ -11,21 +11,37 @@ export type RecordOutcome = { results: ReportResult[]; bugs: RecordedBug[] };
 
 type Group = { key: string; indexes: number[]; latest: PreparedReport };
 
-// Keeps every statement well below PostgreSQL's 65,535 bind parameters.
-const chunkSize = 1000;
-
-const chunks = <T>(items: T[]): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += chunkSize) out.push(items.slice(i, i + chunkSize));
-  return out;
-};
-
 const hourOf = (time: Date) => new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000);
 
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+const knownProjects = new WeakMap<Db, Set<string>>();
+
+/** Creates projects an all-project key reports for before their first bug; cached per process. */
+async function ensureProjects(db: Db, projectIds: string[]): Promise<void> {
+  let known = knownProjects.get(db);
+  if (!known) {
+    known = new Set();
+    knownProjects.set(db, known);
+  }
+  const missing = projectIds.filter((id) => !known.has(id));
+  if (missing.length === 0) return;
+  await db
+    .insert(projects)
+    .values(missing.sort().map((id) => ({ id, name: id })))
+    .onConflictDoNothing();
+  for (const id of missing) known.add(id);
+}
+
+const param = (values: unknown[]) => sql.param(values);
+
 /**
- * Stores a batch of prepared reports in one transaction: one upsert row per distinct
- * (project, fingerprint), sorted so concurrent batches lock bugs in the same order and
- * never deadlock, then one occurrence per report and the hourly counts.
+ * Stores a batch of prepared reports as ONE statement (one round trip, one implicit
+ * transaction): an upsert row per distinct (project, fingerprint), sorted so concurrent
+ * batches lock bugs in the same order and never deadlock; an occurrence per report; the
+ * per-bug and per-project hourly counts, each locked only after every bug row it follows.
+ * Arrays travel as single text or int parameters (the types postgres.js serializes), so the
+ * statement text never changes and stays prepared.
  */
 export async function recordReports(db: Db, reports: PreparedReport[], now: Date): Promise<RecordOutcome> {
   if (reports.length === 0) return { results: [], bugs: [] };
@@ -41,134 +57,136 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
       groupsByKey.set(key, { key, indexes: [index], latest: report });
     }
   });
-  const groups = [...groupsByKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const projectIds = [...new Set(reports.map((report) => report.projectId))].sort();
+  const groups = [...groupsByKey.values()].sort(byKey);
+  await ensureProjects(db, [...new Set(reports.map((report) => report.projectId))]);
 
-  return db.transaction(async (tx) => {
-    await tx
-      .insert(projects)
-      .values(projectIds.map((id) => ({ id, name: id })))
-      .onConflictDoNothing();
+  const latest = groups.map((group) => group.latest);
+  const nowIso = now.toISOString();
+  const [row] = await queryRows<{ bugs: BugReturn[]; occurrence_ids: number[] }>(
+    db,
+    sql`
+    with input as (
+      select * from unnest(
+        ${param(latest.map((r) => r.projectId))}::text[],
+        ${param(latest.map((r) => r.fingerprint))}::text[],
+        ${param(latest.map((r) => r.source))}::text[],
+        ${param(latest.map((r) => r.level))}::text[],
+        ${param(latest.map((r) => r.errorType))}::text[],
+        ${param(latest.map((r) => r.message))}::text[],
+        ${param(latest.map((r) => r.filePath))}::text[],
+        ${param(latest.map((r) => r.lineNumber))}::int[],
+        ${param(latest.map((r) => r.environment))}::text[],
+        ${param(latest.map((r) => r.release))}::text[],
+        ${param(groups.map((g) => g.indexes.length))}::int[],
+        ${param(latest.map((r) => JSON.stringify(r.context)))}::text[],
+        ${param(latest.map((r) => r.stackTrace))}::text[]
+      ) as t(project_id, fingerprint, source, level, error_type, message, file_path, line_number,
+             environment, release, n, context, stack_trace)
+    ),
+    upserted as (
+      insert into bugs as b (project_id, fingerprint, source, level, error_type, message, file_path, line_number,
+                             environment, release, occurrence_count, first_seen, last_seen, context, stack_trace, updated_at)
+      select project_id, fingerprint, source, level, error_type, message, file_path, line_number,
+             environment, release, n, ${nowIso}::timestamptz, ${nowIso}::timestamptz, context::jsonb, stack_trace,
+             ${nowIso}::timestamptz
+      from input
+      order by project_id, fingerprint
+      on conflict (project_id, fingerprint) do update set
+        occurrence_count = b.occurrence_count + excluded.occurrence_count,
+        last_seen = greatest(b.last_seen, excluded.last_seen),
+        level = excluded.level,
+        error_type = excluded.error_type,
+        message = excluded.message,
+        file_path = excluded.file_path,
+        line_number = excluded.line_number,
+        environment = excluded.environment,
+        release = excluded.release,
+        context = excluded.context,
+        stack_trace = excluded.stack_trace,
+        updated_at = excluded.updated_at,
+        status = case when b.status in ('fixed', 'resolved') then 'new' else b.status end,
+        regressed = b.regressed or b.status in ('fixed', 'resolved'),
+        regressed_at = case when b.status in ('fixed', 'resolved') then excluded.updated_at else b.regressed_at end,
+        claimed_by = case when b.status in ('fixed', 'resolved') then null else b.claimed_by end,
+        lease_until = case when b.status in ('fixed', 'resolved') then null else b.lease_until end
+      returning b.id, b.project_id, b.fingerprint, b.source, b.occurrence_count, b.regressed_at
+    ),
+    occurrence_input as (
+      select * from unnest(
+        ${param(reports.map((r) => r.projectId))}::text[],
+        ${param(reports.map((r) => r.fingerprint))}::text[],
+        ${param(reports.map((r) => r.occurredAt.toISOString()))}::text[],
+        ${param(reports.map((r) => r.level))}::text[],
+        ${param(reports.map((r) => r.message))}::text[],
+        ${param(reports.map((r) => r.stackTrace))}::text[],
+        ${param(reports.map((r) => r.environment))}::text[],
+        ${param(reports.map((r) => r.release))}::text[],
+        ${param(reports.map((r) => JSON.stringify(r.context)))}::text[],
+        ${param(reports.map((r) => JSON.stringify(r.tags)))}::text[]
+      ) with ordinality as t(project_id, fingerprint, occurred_at, level, message, stack_trace, environment,
+                             release, context, tags, position)
+    ),
+    inserted as (
+      insert into occurrences (bug_id, received_at, occurred_at, level, message, stack_trace, environment,
+                               release, context, tags)
+      select u.id, ${nowIso}::timestamptz, o.occurred_at::timestamptz, o.level, o.message, o.stack_trace, o.environment,
+             o.release, o.context::jsonb, o.tags::jsonb
+      from occurrence_input o join upserted u using (project_id, fingerprint)
+      order by o.position
+      returning id
+    ),
+    bug_hours as (
+      insert into bug_hourly_counts as h (bug_id, hour, count)
+      select u.id, ${hourOf(now).toISOString()}::timestamptz, i.n
+      from upserted u join input i using (project_id, fingerprint)
+      order by u.id
+      on conflict (bug_id, hour) do update set count = h.count + excluded.count
+    ),
+    project_hours as (
+      insert into project_hourly_counts as p (project_id, source, hour, count)
+      select u.project_id, u.source, ${hourOf(now).toISOString()}::timestamptz, sum(i.n)::bigint
+      from upserted u join input i using (project_id, fingerprint)
+      group by u.project_id, u.source
+      order by u.project_id, u.source
+      on conflict (project_id, source, hour) do update set count = p.count + excluded.count
+    )
+    select
+      (select json_agg(json_build_object(
+         'id', id, 'project_id', project_id, 'fingerprint', fingerprint,
+         'occurrence_count', occurrence_count, 'regressed', regressed_at = ${nowIso}::timestamptz))
+       from upserted) as bugs,
+      (select json_agg(id order by id) from inserted) as occurrence_ids`,
+  );
 
-    const upserted: { id: number; occurrenceCount: number; regressedAt: Date | null }[] = [];
-    for (const part of chunks(groups)) {
-      const rows = await tx
-        .insert(bugs)
-        .values(
-          part.map(({ latest, indexes }) => ({
-            projectId: latest.projectId,
-            fingerprint: latest.fingerprint,
-            source: latest.source,
-            level: latest.level,
-            errorType: latest.errorType,
-            message: latest.message,
-            filePath: latest.filePath,
-            lineNumber: latest.lineNumber,
-            environment: latest.environment,
-            release: latest.release,
-            occurrenceCount: indexes.length,
-            firstSeen: now,
-            lastSeen: now,
-            context: latest.context,
-            stackTrace: latest.stackTrace,
-            updatedAt: now,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [bugs.projectId, bugs.fingerprint],
-          set: {
-            occurrenceCount: sql`${bugs.occurrenceCount} + excluded.occurrence_count`,
-            lastSeen: sql`greatest(${bugs.lastSeen}, excluded.last_seen)`,
-            level: sql`excluded.level`,
-            errorType: sql`excluded.error_type`,
-            message: sql`excluded.message`,
-            filePath: sql`excluded.file_path`,
-            lineNumber: sql`excluded.line_number`,
-            environment: sql`excluded.environment`,
-            release: sql`excluded.release`,
-            context: sql`excluded.context`,
-            stackTrace: sql`excluded.stack_trace`,
-            updatedAt: sql`excluded.updated_at`,
-            // Regression: a fixed or resolved bug that happens again needs attention again.
-            status: sql`case when ${bugs.status} in ('fixed', 'resolved') then 'new' else ${bugs.status} end`,
-            regressed: sql`${bugs.regressed} or ${bugs.status} in ('fixed', 'resolved')`,
-            regressedAt: sql`case when ${bugs.status} in ('fixed', 'resolved') then excluded.updated_at else ${bugs.regressedAt} end`,
-            claimedBy: sql`case when ${bugs.status} in ('fixed', 'resolved') then null else ${bugs.claimedBy} end`,
-            leaseUntil: sql`case when ${bugs.status} in ('fixed', 'resolved') then null else ${bugs.leaseUntil} end`,
-          },
-        })
-        .returning({
-          id: bugs.id,
-          occurrenceCount: bugs.occurrenceCount,
-          regressedAt: bugs.regressedAt,
-        });
-      upserted.push(...rows);
-    }
-
-    const bugIdByReport = new Array<number>(reports.length);
-    groups.forEach((group, i) => {
-      for (const index of group.indexes) bugIdByReport[index] = upserted[i].id;
+  const returned = new Map(row.bugs.map((bug) => [`${bug.project_id}\u0000${bug.fingerprint}`, bug]));
+  // Ids come from one sequence in insertion order, and rows were inserted in report order.
+  const occurrenceIds = row.occurrence_ids.map(Number);
+  const results: ReportResult[] = new Array(reports.length);
+  const recordedBugs: RecordedBug[] = [];
+  for (const group of groups) {
+    const bug = returned.get(group.key) as BugReturn;
+    const id = Number(bug.id);
+    const total = Number(bug.occurrence_count);
+    const n = group.indexes.length;
+    const createdHere = total === n;
+    group.indexes.forEach((index, position) => {
+      results[index] = {
+        bug_id: id,
+        occurrence_id: occurrenceIds[index],
+        fingerprint: group.latest.fingerprint,
+        is_new: createdHere && position === 0,
+        occurrence_count: total - (n - 1 - position),
+      };
     });
-
-    const occurrenceIds: number[] = [];
-    for (const part of chunks(reports.map((report, index) => ({ report, index })))) {
-      const rows = await tx
-        .insert(occurrences)
-        .values(
-          part.map(({ report, index }) => ({
-            bugId: bugIdByReport[index],
-            receivedAt: now,
-            occurredAt: report.occurredAt,
-            level: report.level,
-            message: report.message,
-            stackTrace: report.stackTrace,
-            environment: report.environment,
-            release: report.release,
-            context: report.context,
-            tags: report.tags,
-          })),
-        )
-        .returning({ id: occurrences.id });
-      occurrenceIds.push(...rows.map((row) => row.id));
-    }
-
-    const hour = hourOf(now);
-    const hourly = groups
-      .map((group, i) => ({ bugId: upserted[i].id, hour, count: group.indexes.length }))
-      .sort((a, b) => a.bugId - b.bugId);
-    for (const part of chunks(hourly)) {
-      await tx
-        .insert(bugHourlyCounts)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [bugHourlyCounts.bugId, bugHourlyCounts.hour],
-          set: { count: sql`${bugHourlyCounts.count} + excluded.count` },
-        });
-    }
-
-    const results: ReportResult[] = new Array(reports.length);
-    const recordedBugs: RecordedBug[] = [];
-    groups.forEach((group, i) => {
-      const row = upserted[i];
-      const n = group.indexes.length;
-      const createdHere = row.occurrenceCount === n;
-      group.indexes.forEach((index, position) => {
-        results[index] = {
-          bug_id: row.id,
-          occurrence_id: occurrenceIds[index],
-          fingerprint: group.latest.fingerprint,
-          is_new: createdHere && position === 0,
-          occurrence_count: row.occurrenceCount - (n - 1 - position),
-        };
-      });
-      recordedBugs.push({
-        bugId: row.id,
-        projectId: group.latest.projectId,
-        isNew: createdHere,
-        regressed: row.regressedAt?.getTime() === now.getTime(),
-        count: n,
-      });
-    });
-    return { results, bugs: recordedBugs };
-  });
+    recordedBugs.push({ bugId: id, projectId: bug.project_id, isNew: createdHere, regressed: bug.regressed === true, count: n });
+  }
+  return { results, bugs: recordedBugs };
 }
+
+type BugReturn = {
+  id: number | string;
+  project_id: string;
+  fingerprint: string;
+  occurrence_count: number | string;
+  regressed: boolean | null;
+};

@@ -4,7 +4,7 @@ import { levels, sources } from '../../schemas/report.ts';
 import type { Stats, StatsQuery } from '../../schemas/stats.ts';
 import { toBugJson } from '../serialize.ts';
 import { type Db, queryRows } from '../client.ts';
-import { bugHourlyCounts, bugs } from '../schema.ts';
+import { bugs, projectHourlyCounts } from '../schema.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
@@ -41,14 +41,13 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
   const windowOccurrences = since
     ? await db
         .select({
-          projectId: bugs.projectId,
-          source: bugs.source,
-          occurrences: sql<number>`coalesce(sum(${bugHourlyCounts.count}), 0)::bigint`,
+          projectId: projectHourlyCounts.projectId,
+          source: projectHourlyCounts.source,
+          occurrences: sql<number>`coalesce(sum(${projectHourlyCounts.count}), 0)::bigint`,
         })
-        .from(bugHourlyCounts)
-        .innerJoin(bugs, eq(bugs.id, bugHourlyCounts.bugId))
-        .where(and(...scope, gte(bugHourlyCounts.hour, new Date(Math.floor(since.getTime() / hourMs) * hourMs))))
-        .groupBy(bugs.projectId, bugs.source)
+        .from(projectHourlyCounts)
+        .where(and(...hourlyScope(query), gte(projectHourlyCounts.hour, new Date(Math.floor(since.getTime() / hourMs) * hourMs))))
+        .groupBy(projectHourlyCounts.projectId, projectHourlyCounts.source)
     : undefined;
 
   const byStatus = zeroCounts(statuses);
@@ -83,7 +82,7 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
 
   const trendStart = since ?? new Date(now.getTime() - dayMs);
   const bucket = query.bucket ?? (now.getTime() - trendStart.getTime() <= 2 * dayMs ? 'hour' : 'day');
-  const trend = await trendBuckets(db, scope, trendStart, now, bucket);
+  const trend = await trendBuckets(db, hourlyScope(query), trendStart, now, bucket);
 
   const topBugs = await db
     .select()
@@ -106,16 +105,23 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
   };
 }
 
+function hourlyScope(query: StatsQuery): SQL[] {
+  const scope: SQL[] = [];
+  if (query.project_id) scope.push(eq(projectHourlyCounts.projectId, query.project_id));
+  if (query.source) scope.push(eq(projectHourlyCounts.source, query.source));
+  return scope;
+}
+
 async function trendBuckets(db: Db, scope: SQL[], start: Date, now: Date, bucket: 'hour' | 'day') {
   const size = bucket === 'hour' ? hourMs : dayMs;
   const first = Math.floor(start.getTime() / size) * size;
   const last = Math.floor(now.getTime() / size) * size;
-  const where = and(...scope, gte(bugHourlyCounts.hour, new Date(first)));
+  const where = and(...scope, gte(projectHourlyCounts.hour, new Date(first)));
   const rows = await queryRows<{ bucket: Date | string; count: string | number }>(
     db,
-    sql`select date_trunc(${bucket}, ${bugHourlyCounts.hour} at time zone 'UTC') as bucket,
-               sum(${bugHourlyCounts.count})::bigint as count
-        from ${bugHourlyCounts} inner join ${bugs} on ${bugs.id} = ${bugHourlyCounts.bugId}
+    sql`select date_trunc(${bucket}, ${projectHourlyCounts.hour} at time zone 'UTC') as bucket,
+               sum(${projectHourlyCounts.count})::bigint as count
+        from ${projectHourlyCounts}
         where ${where}
         group by 1`,
   );
