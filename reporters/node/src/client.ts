@@ -126,7 +126,7 @@ export class LogCenterClient {
     return { queued: this.queue.length, ...this.counters };
   }
 
-  /** Sends everything queued; true when all of it was delivered (or rejected) within the time. */
+  /** Sends everything queued; true when the queue emptied within the time (delivered, or refused by the server). */
   async flush(timeoutMs = 5000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     try {
@@ -231,9 +231,9 @@ export class LogCenterClient {
 
   private async sendBatch(): Promise<void> {
     if (this.droppedSinceReport > 0) {
+      // One report over the bound, so announcing the loss does not itself drop a report.
       this.queue.unshift({ report: this.droppedReport(this.droppedSinceReport), attempts: 0 });
       this.droppedSinceReport = 0;
-      this.trim();
     }
     const batch = this.queue.splice(0, this.batchSize);
     if (batch.length === 0 || !this.endpoint || !this.fetchImpl) return;
