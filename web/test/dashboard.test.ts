@@ -113,6 +113,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   page = await context.newPage();
   page.on('dialog', (dialog) => {
+    if (dialog.type() === 'confirm' && dialog.message().startsWith('Revoke key')) return void dialog.accept();
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
@@ -250,6 +251,13 @@ describe('dashboard in a real browser', () => {
     await page.locator(`.bug-table tbody tr[data-bug-id="${bugId}"]`).waitFor({ timeout: 2000 });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(marker);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    const bugsKpi = page.locator('.kpi', { hasText: 'Bugs' }).locator('.kpi-value');
+    await bugsKpi.filter({ hasText: /^7$/ }).waitFor();
+    await report({ project_id: 'shop', source: 'cicd', error_type: 'LintError', message: 'eslint found 3 problems', context: { job_name: 'lint', step_name: 'npm run lint' } });
+    await bugsKpi.filter({ hasText: /^8$/ }).waitFor({ timeout: 2000 });
+    expect(await page.locator('.source-list li[data-source="cicd"] .source-count').textContent()).toBe('2');
   });
 
   it('shows a message with HTML as text and runs nothing', async () => {
@@ -286,16 +294,41 @@ describe('dashboard in a real browser', () => {
     await mobile.close();
   });
 
-  it('signs out, after which the API refuses the old page', async () => {
+  it('creates a project, shows its key and DSN once, and revokes a key', async () => {
     await page.goto(`${server.url}/settings`);
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
-    await page.locator('.snippets').waitFor();
+    await page.getByLabel('Project id').fill('Not A Slug');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Use a slug' }).waitFor();
+
+    await page.getByLabel('Project id').fill('mobile_app');
+    await page.getByLabel('Name', { exact: true }).fill('Mobile app');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    const issued = page.locator('.issued');
+    await issued.waitFor();
+    const apiKey = (await issued.locator('.secret-value', { hasText: 'API key' }).locator('code').textContent()) ?? '';
+    expect(apiKey).toMatch(/^[0-9a-f]{32}$/);
+    const dsn = (await issued.locator('.secret-value', { hasText: 'Sentry DSN' }).locator('code').textContent()) ?? '';
+    expect(dsn).toMatch(new RegExp(`^http://${apiKey}@127\\.0\\.0\\.1:\\d+/\\d+$`));
+    expect(await page.locator('.snippets pre').first().textContent()).toContain(apiKey);
+    expect(await page.locator('.snippets').textContent()).toContain('scripts/report-cicd-error.sh');
+    expect(await page.locator('.snippets').textContent()).toContain(`Sentry.init({\n  dsn: '${dsn}'`);
+    expect((await server.report(apiKey, { error_type: 'ProbeError', message: 'from the new key' })).status).toBe(201);
     await shot('settings');
+
+    const keysCard = page.locator('section', { has: page.getByRole('heading', { name: 'Project keys' }) });
+    await keysCard.locator('tbody tr').first().waitFor();
+    await keysCard.getByRole('button', { name: 'Revoke' }).first().click();
+    await keysCard.locator('.badge', { hasText: 'Revoked' }).waitFor();
+    expect((await server.report(apiKey, { error_type: 'ProbeError', message: 'after revoke' })).status).toBe(401);
+  });
+
+  it('signs out, after which the API refuses the old page', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     const status = await page.evaluate(async () => (await fetch('/api/v1/bugs')).status);
     expect(status).toBe(401);
     const list = bugListSchema.parse(await (await server.admin('GET', '/api/v1/bugs')).json());
-    expect(list.items.length).toBe(7);
+    expect(list.items.length).toBe(9);
   });
 });

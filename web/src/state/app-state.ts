@@ -41,11 +41,14 @@ export function createAppState(options: { api?: Api; storage?: Storage | null; l
     stopLive?.();
     stopLive = followBugStream(
       {
-        onEvent: (event) =>
+        onEvent: (event) => {
           batch(() => {
             lastEvent.value = event;
             changes.value++;
-          }),
+          });
+          // An all-project key creates projects on first report; show them without a reload.
+          if (event && !projects.peek().some((p) => p.id === event.project_id)) void loadProjects();
+        },
         onStatus: (status) => {
           live.value = status;
         },
