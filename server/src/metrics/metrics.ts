@@ -66,10 +66,50 @@ export function createMetrics() {
 
   let db: Db | undefined;
   let poolSize: number | undefined;
-  const dbUp = new Gauge({
+  // One probe per scrape, shared by the gauges below (prom-client collects them concurrently).
+  let probing: Promise<Map<string, number> | undefined> | undefined;
+  function probeDatabase(): Promise<Map<string, number> | undefined> {
+    if (!db) return Promise.resolve(undefined);
+    const database = db;
+    probing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const rows = await Promise.race([
+          queryRows<{ state: string | null; n: number | string }>(
+            database,
+            sql`select coalesce(state, 'unknown') as state, count(*) as n from pg_stat_activity
+                where datname = current_database() and pid <> pg_backend_pid() group by 1`,
+          ),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timeout')), dbProbeTimeoutMs);
+          }),
+        ]);
+        // The probe's own connection is busy answering it: count it as active.
+        const states = new Map<string, number>([['active', 1]]);
+        for (const row of rows) {
+          const state = row.state ?? 'unknown';
+          states.set(state, (states.get(state) ?? 0) + Number(row.n));
+        }
+        return states;
+      } catch {
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+        setImmediate(() => {
+          probing = undefined;
+        });
+      }
+    })();
+    return probing;
+  }
+
+  new Gauge({
     name: 'log_center_db_up',
     help: '1 when the database answered the scrape-time probe, else 0.',
     registers: [registry],
+    async collect() {
+      if (db) this.set((await probeDatabase()) ? 1 : 0);
+    },
   });
   new Gauge({
     name: 'log_center_db_pool_max',
@@ -86,32 +126,12 @@ export function createMetrics() {
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      if (!db) return;
       this.reset();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const rows = await Promise.race([
-          queryRows<{ state: string | null; n: number | string }>(
-            db,
-            sql`select coalesce(state, 'unknown') as state, count(*) as n from pg_stat_activity
-                where datname = current_database() and pid <> pg_backend_pid() group by 1`,
-          ),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('timeout')), dbProbeTimeoutMs);
-          }),
-        ]);
-        // The probe's own connection is busy answering it: count it as active.
-        const states = new Map<string, number>([['active', 1]]);
-        for (const row of rows) states.set(row.state ?? 'unknown', (states.get(row.state ?? 'unknown') ?? 0) + Number(row.n));
-        for (const [state, n] of states) this.set({ state }, n);
-        dbUp.set(1);
-      } catch {
-        dbUp.set(0);
-      } finally {
-        clearTimeout(timer);
-      }
+      const states = await probeDatabase();
+      for (const [state, n] of states ?? []) this.set({ state }, n);
     },
   });
+
   return {
     registry,
     reportsReceived,
