@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { benchReports } from './reports.ts';
-import { type LoadResult, peakRssMiB, runLoad, startProcess, stopProcess } from './run-process.ts';
+import { spawn } from 'node:child_process';
+import { peakRssMiB, repoRoot, startProcess, stopProcess } from '../../server/test/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +21,36 @@ const duration = Number(args.duration);
 const connections = String(Number(args.connections));
 const adminToken = 'bench-admin-token-0123456789';
 const work = mkdtempSync(path.join(tmpdir(), 'log-center-bench-'));
+
+/** Runs load.ts in its own process and returns its JSON summary. */
+export function runLoad(args: string[]): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/load.ts', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split('\n').pop() as string) as LoadResult);
+    });
+  });
+}
+
+export type LoadResult = {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  bytesPerRequest: number;
+};
 
 async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   if (args.embedded) return undefined;

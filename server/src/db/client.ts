@@ -36,11 +36,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  // The server aborts a statement before the client gives up, so a report answered 503
+  // is never committed behind the client's back (and then stored again by its retry).
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
-    connect_timeout: 5,
+    connect_timeout: 3,
     idle_timeout: 60,
+    connection: { statement_timeout: 4000, idle_in_transaction_session_timeout: 10_000 },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {

@@ -5,7 +5,7 @@ export const repoRoot = new URL('../../', import.meta.url).pathname;
 
 export type Started = { child: ChildProcess; url: string; output: () => string };
 
-/** Starts a TypeScript entry point with tsx and waits until it prints "listening on <url>". */
+/** Starts a TypeScript entry point (server, echo server…) with tsx and waits until it prints "listening on <url>". */
 export function startProcess(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
@@ -48,33 +48,3 @@ export function peakRssMiB(pid: number | undefined): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
-
-/** Runs load.ts in its own process and returns its JSON summary. */
-export function runLoad(args: string[]): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/load.ts', ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-      else resolve(JSON.parse(output.trim().split('\n').pop() as string) as LoadResult);
-    });
-  });
-}
-
-export type LoadResult = {
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  bytesPerRequest: number;
-};
