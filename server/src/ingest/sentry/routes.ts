@@ -18,7 +18,6 @@ import { EnvelopeError, parseEnvelope, payloadJson } from './envelope.ts';
 import { claimEventId, releaseEventId } from './event-ids.ts';
 import { type SentryEvent, sentryEventSchema } from './event-schema.ts';
 import { eventToReport } from './event-to-report.ts';
-import { createRateLimiter } from './rate-limit.ts';
 
 /** Inflated bodies may be larger than the wire limit, within reason. */
 export const maxInflatedBytes = (config: Config) => Math.max(20 * config.maxBodyBytes, 16 * 1024 * 1024);
@@ -44,9 +43,9 @@ function dsnIdParam(c: Context): number {
 
 type StoredEvent = { eventId: string; event: SentryEvent };
 
+/** `write` is the app's report writer: it applies the per-project rate limit (429 with `X-Sentry-Rate-Limits`). */
 export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWriter) {
   const app = new Hono<AppEnv>();
-  const limiter = createRateLimiter(deps.config.rateLimitPerMinute, () => deps.clock().getTime());
   const maxBytes = maxInflatedBytes(deps.config);
 
   const envelopePaths = ['/:dsn_id{[0-9]+}/envelope', '/:dsn_id{[0-9]+}/envelope/'];
@@ -91,14 +90,6 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
 
   async function store(project: ProjectRow, events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const decision = limiter.take(project.id, events.length);
-    if (!decision.allowed) {
-      const seconds = String(decision.retryAfterSeconds);
-      throw new ApiError(429, 'rate_limited', `more than ${deps.config.rateLimitPerMinute} events per minute for this project`, undefined, {
-        'Retry-After': seconds,
-        'X-Sentry-Rate-Limits': `${seconds}:error;default;security:project:rate_limited`,
-      });
-    }
     const now = deps.clock();
     const fresh: StoredEvent[] = [];
     for (const item of events) {
