@@ -3,6 +3,8 @@ import { createApp } from './app.ts';
 import { resolveAdminToken } from './auth/admin-token.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import { createAlertDispatcher } from './alerts/dispatcher.ts';
+import { startJobs } from './jobs/scheduler.ts';
 
 async function main() {
   const config = loadConfig();
@@ -13,7 +15,10 @@ async function main() {
   );
   await database.migrate();
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
-  const { app, writeReports } = createApp({ db: database.db, config, adminToken: admin.token });
+  const { app, deps, writeReports } = createApp({ db: database.db, config, adminToken: admin.token });
+  const alerts = createAlertDispatcher({ ...deps, publicUrl: config.publicUrl });
+  alerts.start();
+  const jobs = startJobs(deps);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -30,6 +35,7 @@ async function main() {
     // Stop accepting, let in-flight requests finish, commit what was acknowledged, then close.
     server.close(async () => {
       await writeReports.drain();
+      await Promise.all([alerts.stop(), jobs.stop()]);
       await database.close().catch(() => {});
       process.exit(0);
     });
