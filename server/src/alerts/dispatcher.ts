@@ -151,22 +151,23 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   async function fire(rule: AlertRuleRow, bug: BugRow, change: PendingBug): Promise<boolean> {
     const trigger = rule.trigger as AlertTrigger;
     const now = clock();
-    const key = `${rule.id}:${bug.id}`;
+    if (trigger === 'new_bug' && !change.created) return false;
+    if (trigger === 'regression' && !change.regressed) return false;
+    if (trigger === 'spike' && change.occurrences === 0) return false;
+    // Keyed by the rule's version too, so editing a rule (say, a shorter throttle) takes effect at once.
+    const key = `${rule.id}:${rule.updatedAt.getTime()}:${bug.id}`;
     const hint = throttledUntil.get(key);
     if (hint !== undefined && hint > now.getTime()) {
-      if (trigger !== 'spike' || change.occurrences > 0) metrics?.alertsTriggered.inc({ on: trigger, result: 'throttled' });
+      // A spiking bug's every report lands here; only a real trigger counts as throttled.
+      if (trigger !== 'spike') metrics?.alertsTriggered.inc({ on: trigger, result: 'throttled' });
       return false;
     }
 
     let spike: AlertPayload['spike'];
-    if (trigger === 'new_bug') {
-      if (!change.created) return false;
-    } else if (trigger === 'regression') {
-      if (!change.regressed) return false;
-    } else {
+    if (trigger === 'spike') {
       const threshold = rule.spikeThreshold ?? 0;
       const windowMinutes = rule.spikeWindowMinutes ?? 0;
-      if (change.occurrences === 0 || threshold < 1 || windowMinutes < 1) return false;
+      if (threshold < 1 || windowMinutes < 1) return false;
       const since = new Date(now.getTime() - windowMinutes * 60_000);
       const count = await countRecentOccurrences(db, bug.id, since, threshold);
       if (count < threshold) return false;
