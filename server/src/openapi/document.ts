@@ -110,7 +110,13 @@ export function buildOpenApiDocument(
         ...(Object.keys(content).length ? { content } : {}),
       };
     }
-    for (const status of new Set<ErrorStatus>([...route.errors, 500])) responses[String(status)] = { $ref: `#/components/responses/${errorNames[status]}` };
+    // Any credentialed call may meet the auth-failure brake (429); a state-changing admin call
+    // authenticated by the session cookie must come from the dashboard's origin (403).
+    const implied: ErrorStatus[] = [500];
+    if (route.auth !== 'none') implied.push(429);
+    if (route.auth === 'admin' && route.method !== 'get') implied.push(403);
+    const errors = [...new Set<ErrorStatus>([...route.errors, ...implied])].sort((a, b) => a - b);
+    for (const status of errors) responses[String(status)] = { $ref: `#/components/responses/${errorNames[status]}` };
 
     let requestBody: unknown;
     if (route.body) {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
 import { sentryEventSchema } from '../ingest/sentry/event-schema.ts';
+import {
+  alertDeliveryListSchema,
+  alertDeliverySchema,
+  alertRuleListSchema,
+  alertRuleSchema,
+  createAlertRuleSchema,
+  createdAlertRuleSchema,
+  deliveriesQuerySchema,
+  updateAlertRuleSchema,
+} from '../routes/alerts/schema.ts';
 import { sessionStateSchema, signInSchema } from '../routes/session/schema.ts';
 import { streamQuerySchema } from '../routes/stream/schema.ts';
 import {
@@ -19,6 +29,7 @@ import {
   createKeySchema,
   createProjectSchema,
   projectSchema,
+  updateProjectSchema,
 } from '../schemas/project.ts';
 import { batchResultSchema, projectIdSchema, reportBatchSchema, reportResultSchema, reportSchema } from '../schemas/report.ts';
 import { statsQuerySchema, statsSchema } from '../schemas/stats.ts';
@@ -50,6 +61,9 @@ export const namedSchemas = {
     CreateKey: createKeySchema,
     CreateGlobalKey: createGlobalKeySchema,
     SignIn: signInSchema,
+    UpdateProject: updateProjectSchema,
+    CreateAlertRule: createAlertRuleSchema,
+    UpdateAlertRule: updateAlertRuleSchema,
   },
   outputs: {
     Bug: bugSchema,
@@ -70,6 +84,11 @@ export const namedSchemas = {
     Health: healthSchema,
     Ready: readySchema,
     OpenApiDocument: openApiAnswerSchema,
+    AlertRule: alertRuleSchema,
+    CreatedAlertRule: createdAlertRuleSchema,
+    AlertRuleList: alertRuleListSchema,
+    AlertDelivery: alertDeliverySchema,
+    AlertDeliveryList: alertDeliveryListSchema,
   },
 } satisfies { inputs: Record<string, z.ZodType>; outputs: Record<string, z.ZodType> };
 
@@ -90,6 +109,15 @@ export const routeSpecs: RouteSpec[] = [
     auth: 'none',
     responses: { 200: { description: 'The database answers', schema: readySchema } },
     errors: [503],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'ops',
+    summary: 'Prometheus metrics: reports, new bugs, request latency, database pool, alert deliveries',
+    auth: 'none',
+    responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain; version=0.0.4': z.string() } } },
+    errors: [],
   },
   {
     method: 'get',
@@ -164,7 +192,7 @@ export const routeSpecs: RouteSpec[] = [
     auth: 'none',
     body: { schema: signInSchema },
     responses: { 200: { description: 'Signed in', schema: sessionStateSchema, headers: { 'Set-Cookie': 'The session cookie' } } },
-    errors: [400, 401, 413, 415],
+    errors: [400, 401, 413, 415, 429],
   },
   {
     method: 'delete',
@@ -299,6 +327,17 @@ export const routeSpecs: RouteSpec[] = [
     errors: [400, 401, 404, 503],
   },
   {
+    method: 'patch',
+    path: '/api/v1/projects/{id}',
+    tag: 'projects',
+    summary: 'Rename a project or set its own rate limit (null: the server default)',
+    auth: 'admin',
+    params: projectParams,
+    body: { schema: updateProjectSchema },
+    responses: { 200: { description: 'The updated project', schema: projectSchema } },
+    errors: [400, 401, 404, 413, 415, 503],
+  },
+  {
     method: 'get',
     path: '/api/v1/projects/{id}/keys',
     tag: 'keys',
@@ -358,5 +397,76 @@ export const routeSpecs: RouteSpec[] = [
     query: streamQuerySchema,
     responses: { 200: { description: 'An event stream; each data is JSON', content: { 'text/event-stream': z.string() } } },
     errors: [400, 401],
+  },
+
+  {
+    method: 'get',
+    path: '/api/v1/alerts',
+    tag: 'alerts',
+    summary: 'List alert rules',
+    auth: 'admin',
+    responses: { 200: { description: 'Rules', schema: alertRuleListSchema } },
+    errors: [401, 503],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/alerts',
+    tag: 'alerts',
+    summary: 'Create an alert rule (new bug, regression or spike) with a webhook or Slack channel',
+    auth: 'admin',
+    body: { schema: createAlertRuleSchema },
+    responses: { 201: { description: 'The rule and its signing secret (shown once)', schema: createdAlertRuleSchema } },
+    errors: [400, 401, 413, 415, 503],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/alerts/deliveries',
+    tag: 'alerts',
+    summary: 'Alert deliveries with status, attempts and last error, newest first',
+    auth: 'admin',
+    query: deliveriesQuerySchema,
+    responses: { 200: { description: 'A page of deliveries', schema: alertDeliveryListSchema } },
+    errors: [400, 401, 503],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/alerts/{id}',
+    tag: 'alerts',
+    summary: 'One alert rule',
+    auth: 'admin',
+    params: idParams,
+    responses: { 200: { description: 'The rule', schema: alertRuleSchema } },
+    errors: [400, 401, 404, 503],
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/alerts/{id}',
+    tag: 'alerts',
+    summary: 'Change an alert rule; the merged rule is validated like a new one',
+    auth: 'admin',
+    params: idParams,
+    body: { schema: updateAlertRuleSchema },
+    responses: { 200: { description: 'The updated rule', schema: alertRuleSchema } },
+    errors: [400, 401, 404, 413, 415, 503],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/alerts/{id}',
+    tag: 'alerts',
+    summary: 'Delete an alert rule',
+    auth: 'admin',
+    params: idParams,
+    responses: { 204: { description: 'Deleted' } },
+    errors: [400, 401, 404, 503],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/alerts/{id}/test',
+    tag: 'alerts',
+    summary: "Queue a test delivery through the rule's channel",
+    auth: 'admin',
+    params: idParams,
+    responses: { 202: { description: 'The queued delivery', schema: alertDeliverySchema } },
+    errors: [400, 401, 404, 503],
   },
 ];
