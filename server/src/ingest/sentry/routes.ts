@@ -24,11 +24,29 @@ export const maxInflatedBytes = (config: Config) => Math.max(20 * config.maxBody
 
 const eventIdPattern = /^[0-9a-f]{32}$/;
 
-function normalizeEventId(raw: unknown): string {
-  if (raw === undefined || raw === null || raw === '') return randomUUID().replaceAll('-', '');
+/** The event's id, normalized; `sent` is false when the client sent none and there is nothing to deduplicate. */
+function normalizeEventId(raw: unknown): { id: string; sent: boolean } {
+  if (raw === undefined || raw === null || raw === '') return { id: randomUUID().replaceAll('-', ''), sent: false };
   const id = typeof raw === 'string' ? raw.replaceAll('-', '').toLowerCase() : '';
   if (!eventIdPattern.test(id)) throw badRequest('invalid event', [{ path: 'event_id', message: 'must be 32 hex characters' }]);
-  return id;
+  return { id, sent: true };
+}
+
+const projectCacheMs = 30_000;
+
+/** dsn_id → project with a short cache, like ingest keys: the hot path should not query it per event. */
+function createProjectCache(deps: AppDeps) {
+  const cache = new Map<number, { row: ProjectRow | undefined; expires: number }>();
+  return async (dsnId: number): Promise<ProjectRow | undefined> => {
+    const now = Date.now();
+    const hit = cache.get(dsnId);
+    if (hit && hit.expires > now) return hit.row;
+    const row = await getProjectByDsnId(deps.db, dsnId);
+    if (cache.size > 10_000) cache.clear();
+    // An unknown id is not cached: the project may be created a moment later.
+    if (row) cache.set(dsnId, { row, expires: now + projectCacheMs });
+    return row;
+  };
 }
 
 const envelopeError = (error: unknown) =>
@@ -41,12 +59,13 @@ function dsnIdParam(c: Context): number {
   return id;
 }
 
-type StoredEvent = { eventId: string; event: SentryEvent };
+type StoredEvent = { eventId: string; idSent: boolean; event: SentryEvent };
 
 /** `write` is the app's report writer: it applies the per-project rate limit (429 with `X-Sentry-Rate-Limits`). */
 export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWriter) {
   const app = new Hono<AppEnv>();
   const maxBytes = maxInflatedBytes(deps.config);
+  const projectByDsnId = createProjectCache(deps);
 
   const envelopePaths = ['/:dsn_id{[0-9]+}/envelope', '/:dsn_id{[0-9]+}/envelope/'];
   const storePaths = ['/:dsn_id{[0-9]+}/store', '/:dsn_id{[0-9]+}/store/'];
@@ -76,7 +95,7 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
   async function authorize(c: Context, key: string | undefined): Promise<ProjectRow> {
     if (!key) throw unauthorized('send the DSN key as sentry_key in the query or the X-Sentry-Auth header');
     const principal = await ingestPrincipal(c, deps, keys, key);
-    const project = await getProjectByDsnId(deps.db, dsnIdParam(c));
+    const project = await projectByDsnId(dsnIdParam(c));
     if (principal.kind === 'key' && principal.projectId && principal.projectId !== project?.id) {
       throw forbidden('this key does not belong to the project in the DSN');
     }
@@ -93,7 +112,7 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
     const now = deps.clock();
     const fresh: StoredEvent[] = [];
     for (const item of events) {
-      if (await claimEventId(deps.db, project.id, item.eventId, now)) fresh.push(item);
+      if (!item.idSent || (await claimEventId(deps.db, project.id, item.eventId, now))) fresh.push(item);
     }
     if (fresh.length === 0) return;
     try {
@@ -102,7 +121,8 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
       );
       await write(prepared);
     } catch (error) {
-      await Promise.all(fresh.map((item) => releaseEventId(deps.db, project.id, item.eventId))).catch(() => {});
+      const claimed = fresh.filter((item) => item.idSent);
+      await Promise.all(claimed.map((item) => releaseEventId(deps.db, project.id, item.eventId))).catch(() => {});
       throw error;
     }
   }
@@ -128,7 +148,8 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
         throw envelopeError(error);
       }
       const event = parseWith(sentryEventSchema, payload, 'event');
-      events.push({ event, eventId: normalizeEventId(event.event_id ?? parsed.header.event_id) });
+      const { id, sent } = normalizeEventId(event.event_id ?? parsed.header.event_id);
+      events.push({ event, eventId: id, idSent: sent });
     }
     await store(target, events);
     const id = events[0]?.eventId ?? (typeof parsed.header.event_id === 'string' ? parsed.header.event_id : null);
@@ -139,9 +160,9 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
     const project = await authorize(c, requestSentryKey(c));
     const body = await readBody(c);
     const event = parseWith(sentryEventSchema, await parseStoreBody(body, maxBytes), 'event');
-    const eventId = normalizeEventId(event.event_id);
-    await store(project, [{ event, eventId }]);
-    return c.json({ id: eventId });
+    const { id, sent } = normalizeEventId(event.event_id);
+    await store(project, [{ event, eventId: id, idSent: sent }]);
+    return c.json({ id });
   };
 
   for (const path of envelopePaths) app.post(path, envelope);
