@@ -52,7 +52,8 @@ export function prepareReport(unscrubbed: Report, projectId: string, limits: Rep
     message: truncateText(report.message, limits.maxMessageLength),
     stackTrace: optionalText(report.stack_trace, maxStackTrace),
     filePath: optionalText(report.file_path, 1024),
-    lineNumber: report.line_number ?? null,
+    // The column is a PostgreSQL integer; a line past it is not a real line.
+    lineNumber: report.line_number !== null && report.line_number !== undefined && report.line_number <= 2_147_483_647 ? report.line_number : null,
     environment: truncateText(report.environment ?? 'production', 128),
     release: optionalText(report.release, 256),
     occurredAt: plausibleTime(report.timestamp, now),

@@ -10,7 +10,11 @@ export function truncateText(value: string, max: number): string {
   value = cleanText(value);
   if (value.length <= max) return value;
   const marker = truncationMarker(value.length - max);
-  return value.slice(0, Math.max(0, max - marker.length)) + marker;
+  let cut = Math.max(0, max - marker.length);
+  // Never split a surrogate pair: half of one is invalid text for PostgreSQL.
+  const last = value.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return value.slice(0, cut) + marker;
 }
 
 export type JsonBounds = { maxString: number; maxDepth: number; maxKeys: number; maxItems: number };
