@@ -50,6 +50,7 @@ export class LogCenterClient {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private fatal = false;
+  private exitFlushed = false;
   private readonly listeners: [string, (...args: never[]) => void][] = [];
   private readonly endpoint: string | undefined;
   private readonly apiKey: string;
@@ -79,8 +80,11 @@ export class LogCenterClient {
     if (options.captureUncaughtExceptions !== false) this.listen('uncaughtException', (error: unknown) => this.onUncaught(error));
     if (options.captureUnhandledRejections !== false) this.listen('unhandledRejection', (reason: unknown) => this.onUnhandledRejection(reason));
     // Timers are unref'd so the SDK never keeps an app alive; send what is left when the app winds down.
+    // Once per batch of new reports: a dead server must not keep the process alive forever.
     this.listen('beforeExit', () => {
-      if (this.queue.length > 0 && !this.inFlight) void this.flush(fatalFlushMs);
+      if (this.exitFlushed || this.queue.length === 0 || this.inFlight) return;
+      this.exitFlushed = true;
+      void this.flush(fatalFlushMs);
     });
   }
 
@@ -201,6 +205,7 @@ export class LogCenterClient {
       if (!final) return false;
     }
     this.queue.push({ report: final, attempts: 0 });
+    this.exitFlushed = false;
     this.trim();
     if (this.queue.length >= this.batchSize) this.send();
     return true;

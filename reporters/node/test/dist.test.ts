@@ -25,11 +25,11 @@ afterAll(async () => {
 });
 
 /** Runs a script as its own Node process, the way an application would load the built SDK. */
-async function run(name: string, source: string) {
+async function run(name: string, source: string, env: Record<string, string> = {}) {
   const file = path.join(dir, name);
   await writeFile(file, source);
   const child = spawn(process.execPath, [file], {
-    env: { ...process.env, LOG_CENTER_URL: server.url, LOG_CENTER_API_KEY: apiKey, NODE_OPTIONS: '' },
+    env: { ...process.env, LOG_CENTER_URL: server.url, LOG_CENTER_API_KEY: apiKey, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -97,5 +97,21 @@ setTimeout(() => { throw new EvalError('handled by the app'); }, 10);
     expect(result.code).toBe(0);
     expect(await bugOf('EvalError')).toMatchObject({ level: 'CRITICAL' });
     expect(await bugOf('Message')).toMatchObject({ message: 'shutting down', level: 'INFO' });
+  });
+
+  it('lets the process exit on its own when the server is down', async () => {
+    const start = Date.now();
+    const result = await run(
+      'offline.cjs',
+      `const logCenter = require(${JSON.stringify(path.join(dist, 'index.cjs'))});
+logCenter.init({});
+logCenter.captureException(new Error('nobody is listening'));
+console.log('done');
+`,
+      { LOG_CENTER_URL: 'http://127.0.0.1:9' },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('done');
+    expect(Date.now() - start).toBeLessThan(10_000);
   });
 });
