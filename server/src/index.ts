@@ -44,6 +44,12 @@ async function main() {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
+// A background task (alert delivery, a job) that loses its database connection must not take
+// ingest down with it: log it, keep serving, let /readyz tell the orchestrator.
+process.on('unhandledRejection', (reason) => {
+  console.error('unhandled rejection', reason);
+});
+
 main().catch((error) => {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
