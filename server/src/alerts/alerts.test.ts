@@ -23,6 +23,7 @@ function dispatcher(options: Partial<Parameters<typeof createAlertDispatcher>[0]
     metrics: h.deps.metrics,
     publicUrl: 'https://errors.example.com',
     log: () => {},
+    rulesTtlMs: 0,
     ...options,
   });
   d.start();

@@ -34,6 +34,10 @@ export type DispatcherOptions = {
   /** How long a claimed delivery stays with one worker before another may retry it. */
   leaseMs?: number;
   claimBatch?: number;
+  /** Bug events arriving within this delay are evaluated together. */
+  evaluateDelayMs?: number;
+  /** How long the enabled rules are reused before being read again; a rule change takes effect after this. */
+  rulesTtlMs?: number;
   log?: (message: string, error?: unknown) => void;
 };
 
@@ -82,6 +86,8 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const leaseMs = options.leaseMs ?? Math.max(60_000, requestTimeoutMs * 3);
   const claimBatch = options.claimBatch ?? 10;
+  const evaluateDelayMs = options.evaluateDelayMs ?? 50;
+  const rulesTtlMs = options.rulesTtlMs ?? 1000;
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`alerts: ${message}`, error ?? ''));
 
   // Bugs waiting for evaluation, coalesced: a flood of occurrences of one bug is one entry.
@@ -94,6 +100,15 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   let delivering: Promise<void> | undefined;
   let deliverAgain = false;
   let stopped = false;
+  let rulesCache: { rules: AlertRuleRow[]; expires: number } | undefined;
+
+  async function enabledRules(): Promise<AlertRuleRow[]> {
+    const now = Date.now();
+    if (rulesCache && rulesCache.expires > now) return rulesCache.rules;
+    const rules = await listEnabledRules(db);
+    rulesCache = { rules, expires: now + rulesTtlMs };
+    return rules;
+  }
 
   function onEvent(event: BugEvent) {
     const relevant = event.type === 'bug.created' || event.type === 'bug.regressed' || (event.occurrences ?? 0) > 0;
@@ -108,7 +123,7 @@ export function createAlertDispatcher(options: DispatcherOptions) {
 
   function scheduleEvaluation() {
     if (evaluating || stopped) return;
-    evaluating = new Promise<void>((resolve) => setImmediate(resolve))
+    evaluating = new Promise<void>((resolve) => setTimeout(resolve, evaluateDelayMs))
       .then(evaluateLoop)
       .catch((error) => log('evaluating bug events failed', error))
       .finally(() => {
@@ -127,7 +142,7 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   }
 
   async function evaluate(batch: [number, PendingBug][]): Promise<number> {
-    const rules = await listEnabledRules(db);
+    const rules = await enabledRules();
     if (rules.length === 0) return 0;
     const rows = await db.select().from(bugs).where(inArray(bugs.id, batch.map(([id]) => id)));
     const byId = new Map(rows.map((row) => [row.id, row]));
@@ -167,7 +182,8 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     if (trigger === 'spike') {
       const threshold = rule.spikeThreshold ?? 0;
       const windowMinutes = rule.spikeWindowMinutes ?? 0;
-      if (threshold < 1 || windowMinutes < 1) return false;
+      // occurrence_count only grows, so a bug below the threshold in total cannot be spiking.
+      if (threshold < 1 || windowMinutes < 1 || bug.occurrenceCount < threshold) return false;
       const since = new Date(now.getTime() - windowMinutes * 60_000);
       const count = await countRecentOccurrences(db, bug.id, since, threshold);
       if (count < threshold) return false;

@@ -109,6 +109,7 @@ describe('GET /metrics', () => {
       baseBackoffMs: 1000,
       fetch: async () => new Response('', { status: statuses.shift() ?? 200 }),
       log: () => {},
+      rulesTtlMs: 0,
     });
     dispatcher.start();
     try {
