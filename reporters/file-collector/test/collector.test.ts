@@ -122,6 +122,19 @@ describe('file collector', () => {
     expect(items.some((bug) => /request|slow/.test(bug.message))).toBe(false);
   });
 
+  it('keeps following while running, until stopped', async () => {
+    const running = await collector();
+    const loop = running.run(50);
+    appendFileSync(logFile, errorLine(13) + noise(13));
+    const deadline = Date.now() + 20_000;
+    while (!(await storedMessages()).includes(expected(13)[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(logFile, errorLine(14));
+    while (!(await storedMessages()).includes(expected(14)[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    running.stop();
+    await loop;
+    expect(await storedMessages()).toEqual(expected(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14).sort());
+  });
+
   it('explains a bad invocation', async () => {
     const result = await runCli(['--once', logFile], { LOG_CENTER_URL: 'not a url', LOG_CENTER_API_KEY: apiKey });
     expect(result.code).toBe(2);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -225,6 +226,18 @@ describe('log-center doctor', () => {
     expect(result.stdout).toMatch(/✗ admin token\s+the server refused the token from LOG_CENTER_ADMIN_TOKEN/);
     expect(result.stdout).toMatch(/✓ server\s+/);
     expect(result.stdout).toMatch(/2 problems found\.\n$/);
+
+    // A server whose clock runs ten minutes ahead of this machine.
+    const skewed = createHttpServer((req, res) => {
+      res.setHeader('date', new Date(Date.now() + 600_000).toUTCString());
+      res.setHeader('content-type', 'application/json');
+      res.end(req.url === '/api/v1/projects' ? '{"items":[]}' : '{"status":"ok"}');
+    });
+    await new Promise<void>((resolve) => skewed.listen(0, '127.0.0.1', resolve));
+    const skewedResult = await cli(['doctor'], { LOG_CENTER_URL: `http://127.0.0.1:${(skewed.address() as { port: number }).port}` });
+    await new Promise<void>((resolve) => skewed.close(() => resolve()));
+    expect(skewedResult.code).toBe(1);
+    expect(skewedResult.stdout).toMatch(/✗ clock\s+the server's clock is 10m ahead of this machine; .* sync both with NTP/);
 
     const noDatabase = await cli(['doctor', '--json'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/nothing` });
     expect(noDatabase.code).toBe(1);
