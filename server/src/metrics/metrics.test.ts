@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertDispatcher } from '../alerts/dispatcher.ts';
+import { envelopeOf, exceptionEvent } from '../ingest/sentry/test-support.ts';
 import { createHarness, createTestClock, type Harness } from '../../test/harness.ts';
 import { type Family, parsePrometheusText, sampleValue } from './prometheus-text.ts';
 
 const clock = createTestClock('2026-02-01T12:00:00Z');
 let h: Harness;
 let apiKey: string;
+let dsnId: number;
 
 async function scrape(): Promise<Map<string, Family>> {
   const res = await h.app.request('/metrics');
@@ -18,7 +20,7 @@ const reports = (source: string, outcome: string) => ({ name: 'log_center_report
 
 beforeAll(async () => {
   h = await createHarness({ clock });
-  apiKey = (await h.createProject('shop')).apiKey;
+  ({ apiKey, dsnId } = await h.createProject('shop'));
 });
 afterAll(() => h.close());
 
@@ -87,6 +89,26 @@ describe('GET /metrics', () => {
         labels: { method: 'POST', route: '/api/v1/logs/report/batch', status: '200' },
       }),
     ).toBe(1);
+  });
+
+  it('counts Sentry envelopes as runtime reports', async () => {
+    const before = await scrape();
+    const accepted = await h.app.request(`/api/${dsnId}/envelope/?sentry_key=${apiKey}`, {
+      method: 'POST',
+      body: envelopeOf([exceptionEvent()]),
+    });
+    expect(accepted.status).toBe(200);
+    const refused = await h.app.request(`/api/${dsnId}/envelope/?sentry_key=${'f'.repeat(32)}`, {
+      method: 'POST',
+      body: envelopeOf([exceptionEvent()]),
+    });
+    expect(refused.status).toBe(401);
+    const after = await scrape();
+    const delta = (outcome: string) =>
+      sampleValue(after, 'log_center_reports_received_total', { source: 'runtime', outcome }) -
+      sampleValue(before, 'log_center_reports_received_total', { source: 'runtime', outcome });
+    expect(delta('accepted')).toBe(1);
+    expect(delta('rejected')).toBe(1);
   });
 
   it('labels requests by route pattern, never by raw path', async () => {
