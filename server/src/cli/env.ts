@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { CliError, exitCodes } from './api-client.ts';
 
 const cliEnvSchema = z.object({
   LOG_CENTER_URL: z.string().trim().default('http://localhost:8080'),
@@ -17,7 +18,13 @@ export type CliEnv = {
 
 /** The server URL and admin token: from the environment, else the token the server saved in its data dir. */
 export function readCliEnv(env: Record<string, string | undefined>): CliEnv {
-  const parsed = cliEnvSchema.parse(env);
+  // An empty variable means unset, as in the server's configuration.
+  const result = cliEnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim())));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new CliError(`${issue.path.join('.')}: ${issue.message}`, exitCodes.usage);
+  }
+  const parsed = result.data;
   let token: CliEnv['token'];
   if (parsed.LOG_CENTER_ADMIN_TOKEN) token = { value: parsed.LOG_CENTER_ADMIN_TOKEN, origin: 'LOG_CENTER_ADMIN_TOKEN' };
   else {
