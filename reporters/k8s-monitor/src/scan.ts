@@ -5,7 +5,7 @@ import { fetchLogs, type LogResult } from './logs.ts';
 import { projectForPod } from './project.ts';
 import { createWorkloadResolver, type Workload } from './workloads.ts';
 
-export type KubeApis = { core: CoreV1Api; apps: AppsV1Api; batch: BatchV1Api };
+export type KubeApis = { core: CoreV1Api; apps: AppsV1Api; batch: BatchV1Api; release?: () => void };
 
 export type ScanOptions = Omit<DetectOptions, 'now'> & {
   /** Empty: every namespace. */
@@ -18,13 +18,16 @@ export type ScanOptions = Omit<DetectOptions, 'now'> & {
 };
 
 export type ScanResult = {
-  reports: ReportInput[];
+  /** One per workload and reason, in the order found; logs are fetched batch by batch when sending. */
+  pending: PendingReport[];
   podsScanned: number;
   brokenPods: number;
   warnings: string[];
 };
 
-type Candidate = { pod: V1Pod; finding: Finding; workload: Workload; projectId: string; pods: Set<string> };
+/** Only what a report needs from its pod: a run keeps one candidate per workload and reason, not whole pods. */
+type PodRef = { name: string; namespace: string; node: string | null };
+export type PendingReport = { pod: PodRef; finding: Finding; workload: Workload; projectId: string; pods: Set<string> };
 
 const maxAffectedPods = 20;
 
@@ -57,14 +60,14 @@ async function* listPods(apis: KubeApis, options: ScanOptions): AsyncGenerator<V
 }
 
 /** Keeps the finding that says most: logs to show first, then the most restarts. */
-function better(a: Candidate, b: Candidate): boolean {
-  const logs = (c: Candidate) => (c.finding.logs ? 1 : 0);
+function better(a: PendingReport, b: PendingReport): boolean {
+  const logs = (c: PendingReport) => (c.finding.logs ? 1 : 0);
   return logs(b) !== logs(a) ? logs(b) > logs(a) : b.finding.restartCount > a.finding.restartCount;
 }
 
-function describeFinding(c: Candidate): string {
+function describeFinding(c: PendingReport): string {
   const { finding, pod, workload } = c;
-  const where = `pod ${pod.metadata?.namespace}/${pod.metadata?.name} (${workload.kind} ${workload.name})`;
+  const where = `pod ${pod.namespace}/${pod.name} (${workload.kind} ${workload.name})`;
   const subject = finding.container
     ? `${finding.initContainer ? 'init container' : 'container'} "${finding.container}" of ${where}`
     : where;
@@ -76,10 +79,9 @@ function describeFinding(c: Candidate): string {
   return finding.detail ? `${headline}\n${finding.detail}` : headline;
 }
 
-function toReport(c: Candidate, logs: LogResult | undefined): ReportInput {
+function toReport(c: PendingReport, logs: LogResult | undefined): ReportInput {
   const { finding, pod, workload } = c;
-  const namespace = pod.metadata?.namespace ?? 'default';
-  const node = pod.spec?.nodeName ?? null;
+  const { namespace, node } = pod;
   return {
     project_id: c.projectId,
     source: 'deployment',
@@ -89,7 +91,7 @@ function toReport(c: Candidate, logs: LogResult | undefined): ReportInput {
     tags: { namespace, workload_kind: workload.kind, ...(node ? { node } : {}) },
     context: {
       namespace,
-      pod_name: pod.metadata?.name ?? null,
+      pod_name: pod.name,
       container_name: finding.container,
       init_container: finding.initContainer,
       deployment_name: workload.name,
@@ -114,7 +116,7 @@ export async function scanCluster(apis: KubeApis, options: ScanOptions): Promise
   const detectOptions: DetectOptions = { ...options, now };
   const resolver = createWorkloadResolver(apis);
   const excluded = new Set(options.namespaces.length > 0 ? [] : options.excludeNamespaces);
-  const candidates = new Map<string, Candidate>();
+  const candidates = new Map<string, PendingReport>();
   let podsScanned = 0;
   let brokenPods = 0;
 
@@ -129,33 +131,47 @@ export async function scanCluster(apis: KubeApis, options: ScanOptions): Promise
     broken.forEach(({ pod, findings }, i) => {
       const workload = workloads[i];
       const projectId = projectForPod(pod, workload.name);
+      const ref: PodRef = {
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? 'default',
+        node: pod.spec?.nodeName ?? null,
+      };
       for (const finding of findings) {
-        const candidate: Candidate = { pod, finding, workload, projectId, pods: new Set() };
-        const key = [projectId, finding.reason, pod.metadata?.namespace, workload.kind, workload.name].join('|');
+        const candidate: PendingReport = { pod: ref, finding, workload, projectId, pods: new Set() };
+        const key = [projectId, finding.reason, ref.namespace, workload.kind, workload.name].join('|');
         const kept = candidates.get(key);
         const winner = !kept || better(kept, candidate) ? candidate : kept;
         if (kept) for (const name of kept.pods) winner.pods.add(name);
-        if (winner.pods.size < maxAffectedPods) winner.pods.add(pod.metadata?.name ?? '');
+        if (winner.pods.size < maxAffectedPods) winner.pods.add(ref.name);
         candidates.set(key, winner);
       }
     });
   }
 
-  const kept = [...candidates.values()];
-  const logs = await mapLimit(kept, options.concurrency, async (c) =>
-    c.finding.logs && c.finding.container
-      ? fetchLogs(apis.core, {
-          namespace: c.pod.metadata?.namespace ?? 'default',
-          pod: c.pod.metadata?.name ?? '',
-          container: c.finding.container,
-          previous: c.finding.logs === 'previous',
-        })
-      : undefined,
-  );
-  return {
-    reports: kept.map((c, i) => toReport(c, logs[i])),
-    podsScanned,
-    brokenPods,
-    warnings: resolver.warnings,
-  };
+  return { pending: [...candidates.values()], podsScanned, brokenPods, warnings: resolver.warnings };
+}
+
+/**
+ * Reports with their logs, `batchSize` at a time: a run holds at most one batch of logs in memory,
+ * however many pods are broken.
+ */
+export async function* reportBatches(
+  apis: KubeApis,
+  pending: PendingReport[],
+  options: { batchSize: number; concurrency: number },
+): AsyncGenerator<ReportInput[]> {
+  for (let start = 0; start < pending.length; start += options.batchSize) {
+    const batch = pending.slice(start, start + options.batchSize);
+    const logs = await mapLimit(batch, options.concurrency, async (c) =>
+      c.finding.logs && c.finding.container
+        ? fetchLogs(apis.core, {
+            namespace: c.pod.namespace,
+            pod: c.pod.name,
+            container: c.finding.container,
+            previous: c.finding.logs === 'previous',
+          })
+        : undefined,
+    );
+    yield batch.map((c, i) => toReport(c, logs[i]));
+  }
 }

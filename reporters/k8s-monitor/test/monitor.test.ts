@@ -334,7 +334,7 @@ describe('k8s monitor against a Kubernetes API and the real Log Center', () => {
         now: () => fixtureNow,
       });
       expect(result.podsScanned).toBe(23);
-      expect(result.reports.map((r) => r.context?.pod_name)).toEqual(['p-22']);
+      expect(result.pending.map((p) => p.pod.name)).toEqual(['p-22']);
       const lists = api.requests.filter((r) => r.path === '/api/v1/pods');
       expect(lists).toHaveLength(5);
       expect(lists.map((r) => r.query.get('limit'))).toEqual(['5', '5', '5', '5', '5']);
@@ -343,6 +343,24 @@ describe('k8s monitor against a Kubernetes API and the real Log Center', () => {
     } finally {
       await api.close();
     }
+  });
+
+  it('reads logs and sends in batches when many pods are broken', async () => {
+    const pods = Array.from({ length: 120 }, (_, i) =>
+      pod({
+        name: `bulk-${i}`,
+        namespace: 'bulk',
+        labels: { app: 'bulk' },
+        containers: [waiting('app', 'CrashLoopBackOff', { restartCount: 3, last: terminatedState(1, 'Error') })],
+      }),
+    );
+    const logs = Object.fromEntries(pods.map((p) => [`bulk/${p.metadata.name}/app/previous`, `${'x'.repeat(30_000)}\n`]));
+    const { summary, requests } = await monitor({ pods, logs });
+    expect(summary).toMatchObject({ ok: true, reports: 120, accepted: 120, rejected: 0 });
+    expect(requests.filter((r) => r.path.endsWith('/log'))).toHaveLength(120);
+    const found = await bugs('bulk');
+    expect(found).toHaveLength(120);
+    expect(found.every((bug) => String(bug.context.logs).length === 30_001)).toBe(true);
   });
 
   it('fails the run when the cluster cannot be listed or Log Center refuses the key', async () => {
