@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import postgres from 'postgres';
 import { z } from 'zod';
 import { adminToken, startTestServer } from '../../test/harness.ts';
+import { testDatabaseKind } from '../../test/test-database.ts';
+import { migrationsFolder, openDatabase, sql } from '../db/client.ts';
 import { bugDetailSchema, bugListSchema, bugSchema } from '../schemas/bug.ts';
 import { createdKeySchema, createdProjectSchema, projectSchema } from '../schemas/project.ts';
 import { reportResultSchema } from '../schemas/report.ts';
@@ -244,5 +247,30 @@ describe('log-center doctor', () => {
     const direct = checkSchema.parse(JSON.parse(noDatabase.stdout)).checks.find((check) => check.name === 'database (direct)');
     expect(direct).toMatchObject({ status: 'fail' });
     expect(direct?.detail).toContain('connection refused');
+  });
+
+  it.skipIf(testDatabaseKind() !== 'postgres')('names the migrations a PostgreSQL database is missing', async () => {
+    const serverUrl = process.env.TEST_DATABASE_URL as string;
+    const name = `lc_doctor_${process.pid}`;
+    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    try {
+      const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
+      await database.migrate();
+      const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
+      const newest = journal.entries.at(-1) as { tag: string; when: number };
+      await database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = ${newest.when}`);
+      await database.close();
+
+      const result = await cli(['doctor'], { DATABASE_URL: url.toString() });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('✓ database (direct)');
+      expect(result.stdout).toContain(`✗ migrations         1 of ${journal.entries.length} not applied (${newest.tag}); start or restart the server`);
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
   });
 });
