@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.ts';
 import { envelopeOf, exceptionEvent } from '../../src/ingest/sentry/test-support.ts';
 import { errorBodySchema } from '../../src/schemas/error.ts';
 import { batchResultSchema } from '../../src/schemas/report.ts';
@@ -154,6 +157,17 @@ describe('auth matrix over every route of the router', () => {
     expect(sentry.headers.get('access-control-allow-origin')).toBe('*');
     for (const path of ['/api/v1/bugs', '/api/v1/logs/report', '/api/v1/projects']) {
       expect((await preflight(path)).headers.get('access-control-allow-origin'), path).toBeNull();
+    }
+  });
+});
+
+describe('stored credentials', () => {
+  it('keeps ingest keys only as SHA-256 hashes', async () => {
+    const rows = await queryRows<{ row: string }>(h.db, sql`select t::text as row from api_keys t`);
+    const stored = rows.map((row) => row.row).join('\n');
+    for (const key of [keyA, keyB]) {
+      expect(stored).not.toContain(key);
+      expect(stored).toContain(createHash('sha256').update(key).digest('hex'));
     }
   });
 });
