@@ -84,10 +84,16 @@ describe('parseLogLine', () => {
   });
 });
 
+function parsed(line: string) {
+  const entry = parseLogLine(line);
+  if (!entry) throw new Error(`not parsed: ${line}`);
+  return entry;
+}
+
 describe('toReport', () => {
   it('builds a runtime report the server accepts', () => {
-    const entry = parseLogLine(JSON.stringify({ event: 'order failed', level: 'error', logger: 'orders', exception: pythonTraceback, timestamp: '2025-11-22T03:00:00Z' }));
-    const report = toReport(entry!, { projectId: 'shop', environment: 'staging', file: '/var/log/app.jsonl' });
+    const entry = parsed(JSON.stringify({ event: 'order failed', level: 'error', logger: 'orders', exception: pythonTraceback, timestamp: '2025-11-22T03:00:00Z' }));
+    const report = toReport(entry, { projectId: 'shop', environment: 'staging', file: '/var/log/app.jsonl' });
     expect(report).toMatchObject({
       project_id: 'shop',
       source: 'runtime',
@@ -103,7 +109,7 @@ describe('toReport', () => {
     });
     expect(reportSchema.safeParse(report).success).toBe(true);
 
-    const bare = toReport(parseLogLine('{"level":"error","msg":"disk full"}')!, { file: 'a.log' });
+    const bare = toReport(parsed('{"level":"error","msg":"disk full"}'), { file: 'a.log' });
     expect(bare).toMatchObject({ error_type: 'LogError', message: 'disk full' });
     expect(reportSchema.safeParse(bare).success).toBe(true);
   });
