@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { BugEvents } from './events.ts';
+import type { Metrics } from './metrics/metrics.ts';
 
 export type Principal =
   | { kind: 'admin' }
@@ -12,6 +13,7 @@ export type AppDeps = {
   adminToken: string;
   clock: () => Date;
   events: BugEvents;
+  metrics: Metrics;
 };
 
 export type AppEnv = { Variables: { principal: Principal } };
