@@ -27,14 +27,28 @@ function createProjectRateLimits(deps: AppDeps) {
   let overrides = new Map<string, number>();
   let loadedAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<void> | undefined;
+  // Local writes newer than a load in flight win over what that load read.
+  let writeCount = 0;
+  const localWrites = new Map<string, { at: number; limit: number | null }>();
+
+  function apply(map: Map<string, number>, projectId: string, limit: number | null) {
+    if (limit === null) map.delete(projectId);
+    else map.set(projectId, limit);
+  }
 
   function refresh(): Promise<void> {
+    const startedAt = writeCount;
     loading ??= deps.db
       .select({ id: projects.id, limit: projects.rateLimitPerMinute })
       .from(projects)
       .where(isNotNull(projects.rateLimitPerMinute))
       .then((rows) => {
-        overrides = new Map(rows.map((row) => [row.id, row.limit as number]));
+        const loaded = new Map(rows.map((row) => [row.id, row.limit as number]));
+        for (const [projectId, write] of localWrites) {
+          if (write.at > startedAt) apply(loaded, projectId, write.limit);
+          else localWrites.delete(projectId);
+        }
+        overrides = loaded;
         loadedAt = Date.now();
       })
       .catch(() => {
@@ -55,8 +69,8 @@ function createProjectRateLimits(deps: AppDeps) {
     limitFor,
     refresh,
     setOverride(projectId: string, limit: number | null) {
-      if (limit === null) overrides.delete(projectId);
-      else overrides.set(projectId, limit);
+      localWrites.set(projectId, { at: ++writeCount, limit });
+      apply(overrides, projectId, limit);
     },
     /** Takes one token per report for every project, or none at all and throws 429 with `Retry-After`. */
     take(counts: ReadonlyMap<string, number>): void {
@@ -84,11 +98,6 @@ export function projectRateLimits(deps: AppDeps): ProjectRateLimits {
   return limits;
 }
 
-/** For callers outside the report writer (the Sentry routes): throws 429 when `projectId` is over its limit. */
-export function checkRateLimit(deps: AppDeps, projectId: string, count = 1): void {
-  projectRateLimits(deps).take(new Map([[projectId, count]]));
-}
-
 /** Wraps the report writer so every stored report, whatever route it came through, counts against its project. */
 export function withRateLimit(deps: AppDeps, write: ReportWriter): ReportWriter {
   const limits = projectRateLimits(deps);
@@ -98,6 +107,7 @@ export function withRateLimit(deps: AppDeps, write: ReportWriter): ReportWriter 
     try {
       limits.take(counts);
     } catch (error) {
+      for (const report of reports) deps.metrics.reportsReceived.inc({ source: report.source, outcome: 'rate_limited' });
       return Promise.reject(error);
     }
     return write(reports);

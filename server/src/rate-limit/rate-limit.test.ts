@@ -133,6 +133,12 @@ describe('per-project rate limit', () => {
     await projectRateLimits(deps).refresh();
     expect(projectRateLimits(deps).limitFor('limited_b')).toBe(1);
     expect(projectRateLimits(deps).limitFor('limited_a')).toBe(5);
+
+    // A load that read the database before a PATCH must not undo it.
+    const loading = projectRateLimits(deps).refresh();
+    projectRateLimits(deps).setOverride('limited_a', 7);
+    await loading;
+    expect(projectRateLimits(deps).limitFor('limited_a')).toBe(7);
   });
 
   it('validates PATCH /projects/:id', async () => {
