@@ -181,7 +181,7 @@ async function main() {
         LOG_CENTER_URL: server.url,
         LOG_CENTER_API_KEY: apiKey,
         // As in k8s/monitor-cronjob.yaml.
-        NODE_OPTIONS: '--max-old-space-size=80',
+        NODE_OPTIONS: '--max-old-space-size=64 --max-semi-space-size=4',
       });
       const calls = (test: (p: string) => boolean) => kube.requests.filter((r) => test(r.path)).length;
       console.log(
