@@ -16,4 +16,5 @@ export type AppDeps = {
   metrics: Metrics;
 };
 
-export type AppEnv = { Variables: { principal: Principal } };
+/** `reportsCounted`: the ingest route counted this request's reports in the metrics itself. */
+export type AppEnv = { Variables: { principal: Principal; reportsCounted?: boolean } };

@@ -3,7 +3,7 @@ import type { AppDeps, AppEnv, Principal } from '../app-env.ts';
 import { type KeyResolver, projectForReport, requireIngestKey } from '../auth/middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBody, parseWith, readJson } from '../http/validate.ts';
-import { type ReportResult, reportBatchSchema, reportSchema } from '../schemas/report.ts';
+import { type ReportResult, reportBatchSchema, reportSchema, sources } from '../schemas/report.ts';
 import { type PreparedReport, prepareReport } from './prepare-report.ts';
 import { type GroupCommitOptions, createGroupCommitter } from './group-commit.ts';
 import { recordReports } from './record-reports.ts';
@@ -30,7 +30,31 @@ export function createReportWriter(deps: AppDeps, options: Partial<GroupCommitOp
     }
     return outcome;
   }, options);
-  return Object.assign((reports: PreparedReport[]) => committer.submit(reports), { drain: () => committer.drain() });
+  const write = async (reports: PreparedReport[]) => {
+    try {
+      const results = await committer.submit(reports);
+      reports.forEach((report, i) =>
+        deps.metrics.reportsReceived.inc({ source: report.source, outcome: results[i].is_new ? 'new' : 'deduplicated' }),
+      );
+      return results;
+    } catch (error) {
+      for (const report of reports) deps.metrics.reportsReceived.inc({ source: report.source, outcome: 'failed' });
+      throw error;
+    }
+  };
+  return Object.assign(write, { drain: () => committer.drain() });
+}
+
+/** Reports refused before storage still count, under the source they claimed. */
+function countRejected(deps: AppDeps, raw: unknown[]) {
+  for (const item of raw) deps.metrics.reportsReceived.inc({ source: claimedSource(item), outcome: 'rejected' });
+}
+
+export function claimedSource(item: unknown): string {
+  const value = item && typeof item === 'object' ? (item as { source?: unknown }).source : undefined;
+  if (value === undefined || value === null) return 'runtime';
+  const source = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return (sources as readonly string[]).includes(source) ? source : 'unknown';
 }
 
 function prepare(deps: AppDeps, principal: Principal, raw: unknown): PreparedReport {
@@ -44,13 +68,22 @@ export function ingestRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
   app.use('*', requireIngestKey(deps, keys));
 
   app.post('/report', async (c) => {
-    const report = prepare(deps, c.get('principal'), await readJson(c));
+    const raw = await readJson(c);
+    c.set('reportsCounted', true);
+    let report: PreparedReport;
+    try {
+      report = prepare(deps, c.get('principal'), raw);
+    } catch (error) {
+      countRejected(deps, [raw]);
+      throw error;
+    }
     const [result] = await write([report]);
     return c.json(result, result.is_new ? 201 : 200);
   });
 
   app.post('/report/batch', async (c) => {
     const items = await jsonBody(c, reportBatchSchema);
+    c.set('reportsCounted', true);
     const principal = c.get('principal');
     const prepared: { index: number; report: PreparedReport }[] = [];
     const rejected: { index: number; status: number; error: { code: string; message: string; issues?: { path: string; message: string }[] } }[] = [];
@@ -66,6 +99,10 @@ export function ingestRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
         });
       }
     });
+    countRejected(
+      deps,
+      rejected.map((item) => items[item.index]),
+    );
     const results = await write(prepared.map((item) => item.report));
     const accepted = prepared.map((item, i) => ({
       index: item.index,

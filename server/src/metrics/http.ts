@@ -1,65 +1,37 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { sources } from '../schemas/report.ts';
+import { claimedSource } from '../ingest/routes.ts';
+import type { AppEnv } from '../app-env.ts';
 import type { Metrics, ReportOutcome } from './metrics.ts';
 
 const jsonIngestPath = /^\/api\/v1\/logs\/report(\/batch)?\/?$/;
 const sentryIngestPath = /^\/api\/\d+\/(envelope|store)\/?$/;
 
 function outcomeOf(status: number): ReportOutcome {
-  if (status === 201) return 'new';
-  if (status >= 200 && status < 300) return 'deduplicated';
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'failed';
   return 'rejected';
 }
 
-function sourceOf(item: unknown): string {
-  const raw = item && typeof item === 'object' ? (item as { source?: unknown }).source : undefined;
-  if (raw === undefined || raw === null) return 'runtime';
-  const source = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-  return (sources as readonly string[]).includes(source) ? source : 'unknown';
-}
-
-async function countJsonReports(
-  c: Context,
-  metrics: Metrics,
-  request: { status: number; batch: boolean; batchAnswer?: Response },
-): Promise<void> {
-  const { status, batch, batchAnswer } = request;
+/** A whole request refused before its route could count it (auth, size, content type, JSON). */
+async function countRefusedRequest(c: Context, metrics: Metrics, status: number): Promise<void> {
   let body: unknown;
   try {
-    // Hono caches the body text the handler read, so this does not touch the socket again.
     body = JSON.parse(await c.req.text());
   } catch {
     metrics.reportsReceived.inc({ source: 'unknown', outcome: outcomeOf(status) });
     return;
   }
-  if (!batch) {
-    metrics.reportsReceived.inc({ source: sourceOf(body), outcome: outcomeOf(status) });
-    return;
-  }
   const wrapped = (body as { reports?: unknown } | null)?.reports;
-  const items: unknown[] = Array.isArray(body) ? body : Array.isArray(wrapped) ? wrapped : [];
-  if (status !== 200) {
-    // The whole batch was refused (auth, size, rate limit): each item counts as refused.
-    const outcome = outcomeOf(status);
-    if (items.length === 0) metrics.reportsReceived.inc({ source: 'unknown', outcome });
-    for (const item of items) metrics.reportsReceived.inc({ source: sourceOf(item), outcome });
-    return;
-  }
-  if (!batchAnswer) return;
-  const answer = (await batchAnswer.json()) as { results?: { index: number; status: number }[] };
-  for (const result of answer.results ?? []) {
-    metrics.reportsReceived.inc({ source: sourceOf(items[result.index]), outcome: outcomeOf(result.status) });
-  }
+  const items: unknown[] = Array.isArray(body) ? body : Array.isArray(wrapped) ? wrapped : [body];
+  for (const item of items.slice(0, 1000)) metrics.reportsReceived.inc({ source: claimedSource(item), outcome: outcomeOf(status) });
 }
 
 /**
  * Times every request by its route pattern (bounded label values, never the raw path) and
  * counts ingested reports by source and outcome after the response is ready.
  */
-export function metricsMiddleware(metrics: Metrics): MiddlewareHandler {
+export function metricsMiddleware(metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
@@ -68,19 +40,16 @@ export function metricsMiddleware(metrics: Metrics): MiddlewareHandler {
     if (status === 404 && route.endsWith('*')) route = 'unmatched';
     metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, (performance.now() - started) / 1000);
 
-    if (c.req.method !== 'POST') return;
+    // Stored and per-item refused reports are counted where they are decided (the report
+    // writer, the ingest routes); only whole requests refused earlier are counted here.
+    if (c.req.method !== 'POST' || (status >= 200 && status < 300) || c.get('reportsCounted')) return;
     const path = c.req.path;
-    const json = jsonIngestPath.exec(path);
-    if (json) {
-      // The batch answer holds each item's outcome; the clone keeps it readable after the response is sent.
-      const batch = json[1] !== undefined;
-      const batchAnswer = batch && status === 200 ? c.res.clone() : undefined;
-      // Off the response path: counting must not delay the answer to the reporter.
+    if (jsonIngestPath.test(path)) {
       setImmediate(() => {
-        countJsonReports(c, metrics, { status, batch, batchAnswer }).catch(() => {});
+        countRefusedRequest(c, metrics, status).catch(() => {});
       });
     } else if (sentryIngestPath.test(path)) {
-      metrics.reportsReceived.inc({ source: 'runtime', outcome: status >= 200 && status < 300 ? 'accepted' : outcomeOf(status) });
+      metrics.reportsReceived.inc({ source: 'runtime', outcome: outcomeOf(status) });
     }
   };
 }

@@ -107,7 +107,7 @@ describe('GET /metrics', () => {
     const delta = (outcome: string) =>
       sampleValue(after, 'log_center_reports_received_total', { source: 'runtime', outcome }) -
       sampleValue(before, 'log_center_reports_received_total', { source: 'runtime', outcome });
-    expect(delta('accepted')).toBe(1);
+    expect(delta('new')).toBe(1);
     expect(delta('rejected')).toBe(1);
   });
 

@@ -13,7 +13,7 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-export type ReportOutcome = 'new' | 'deduplicated' | 'accepted' | 'rejected' | 'rate_limited' | 'failed';
+export type ReportOutcome = 'new' | 'deduplicated' | 'rejected' | 'rate_limited' | 'failed';
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed';
 
 const dbProbeTimeoutMs = 1000;
@@ -24,7 +24,7 @@ export function createMetrics() {
 
   const reportsReceived = new Counter({
     name: 'log_center_reports_received_total',
-    help: 'Reports received on the ingest endpoints, by source and outcome (new, deduplicated, accepted for Sentry events, rejected, rate_limited, failed).',
+    help: 'Reports received on the ingest endpoints (JSON and Sentry), by source and outcome (new, deduplicated, rejected, rate_limited, failed).',
     labelNames: ['source', 'outcome'] as const,
     registers: [registry],
   });
