@@ -31,54 +31,69 @@ function isBasicCredential(encoded: string): boolean {
   return /^[^\s:]{0,256}:[^\n]*$/.test(decoded) && !decoded.includes('\uFFFD');
 }
 
-type Rule = { pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
+// `applies` is a cheap substring test that skips the regex for text that cannot match.
+type Rule = { applies: (text: string, lower: string) => boolean; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
 
 // Every pattern is linear in the input: bounded repetitions, no nested quantifiers.
 const rules: Rule[] = [
   {
     // An unterminated block (a truncated log) is filtered up to the end of the text.
+    applies: (text) => text.includes('PRIVATE KEY'),
     pattern: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g,
     replace: () => filtered,
   },
   {
+    applies: (_, lower) => lower.includes('authorization') || lower.includes('cookie') || lower.includes('x-api-key') || lower.includes('x-sentry-auth'),
     pattern: /\b(authorization|proxy-authorization|x-api-key|x-sentry-auth|cookie|set-cookie)([ \t]*[:=][ \t]*)(?!\[Filtered\])[^\r\n]+/gi,
     replace: (_, name, separator) => `${name}${separator}${filtered}`,
   },
   {
+    applies: (_, lower) => lower.includes('bearer'),
     pattern: /\b(bearer)(\s+)(?!\[Filtered\])[A-Za-z0-9\-._~+/]{1,4096}=*/gi,
     replace: (_, word, space) => `${word}${space}${filtered}`,
   },
   {
+    applies: (_, lower) => lower.includes('basic'),
     pattern: /\b(basic)(\s+)([A-Za-z0-9+/]{4,4096}={0,2})/gi,
     replace: (match, word, space, encoded) => (isBasicCredential(encoded) ? `${word}${space}${filtered}` : match),
   },
   {
-    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s:@/?#]{0,256}):([^\s@/?#]{1,256})@/gi,
-    replace: (_, scheme, user) => `${scheme}${user}:${filtered}@`,
+    applies: (text) => text.includes('://') && text.includes('@'),
+    pattern: /:\/\/([^\s:@/?#]{0,256}):([^\s@/?#]{1,256})@/g,
+    replace: (_, user) => `://${user}:${filtered}@`,
   },
   {
+    applies: (text) => text.includes('"'),
     pattern: /"([^"\\\n]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"/g,
     replace: (match, key, separator) => (isSensitiveKey(key) ? `"${key}"${separator}"${filtered}"` : match),
   },
   {
+    applies: (text) => text.includes("'"),
     pattern: /'([^'\\\n]{1,64})'(\s*:\s*)'(?:[^'\\]|\\.)*'/g,
     replace: (match, key, separator) => (isSensitiveKey(key) ? `'${key}'${separator}'${filtered}'` : match),
   },
   {
-    // `password=…` in URLs, query strings, env dumps and properties files.
-    pattern: /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,64})=([^\s&#;,"'<>]+)/g,
-    replace: (match, key, value) => (isSensitiveKey(key) && value !== filtered ? `${key}=${filtered}` : match),
+    // `password=…` in URLs, query strings, env dumps and properties files; anchored on `=`, the key is read backwards.
+    applies: (text) => text.includes('='),
+    pattern: /=([^\s&#;,"'<>]+)/g,
+    replace: (match, value, offset, whole) => {
+      const key = /[A-Za-z0-9_.-]{1,64}$/.exec(whole.slice(Math.max(0, Number(offset) - 64), Number(offset)))?.[0];
+      return key && isSensitiveKey(key) && value !== filtered ? `=${filtered}` : match;
+    },
   },
   {
+    applies: (_, lower) => /pass|pwd|secret|token|key/.test(lower),
     pattern:
       /\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?token|refresh[_-]?token|client[_-]?secret|private[_-]?key|auth[_-]?token)(\s*:\s*)(?!\[Filtered\])[^\s,;"'<>]+/gi,
     replace: (_, key, separator) => `${key}${separator}${filtered}`,
   },
   {
+    applies: (text) => text.length >= 20,
     pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|AKPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g,
     replace: () => filtered,
   },
   {
+    applies: (text) => text.length >= 13,
     pattern: /(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w])/g,
     replace: (match) => (isCardNumber(match.replace(/[ -]/g, '')) ? filtered : match),
   },
@@ -89,7 +104,13 @@ export type ScrubOptions = { extraPatterns?: readonly RegExp[] };
 /** Replaces credentials, keys and card numbers in free text with `[Filtered]`. */
 export function scrubText(text: string, options: ScrubOptions = {}): string {
   let result = text;
-  for (const rule of rules) result = result.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);
+  // Replacements only ever remove text or add "[Filtered]", so one lower-cased copy serves every gate.
+  const lower = text.toLowerCase();
+  for (const rule of rules) {
+    if (rule.applies(result, lower)) {
+      result = result.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);
+    }
+  }
   for (const pattern of options.extraPatterns ?? []) result = result.replace(pattern, filtered);
   return result;
 }
