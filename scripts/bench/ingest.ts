@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { benchReports } from './reports.ts';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { peakRssMiB, repoRoot, startProcess, stopProcess } from '../../server/test/processes.ts';
 
 const { values: args } = parseArgs({
@@ -95,9 +95,11 @@ async function main() {
   const echoResult = await runLoad([`${echo.url}/`, bodiesFile, connections, '--duration', String(duration)]);
   await stopProcess(echo.child);
 
-  // 2. The real server on a fresh database.
+  // 2. The real server, as `npm start` runs it (the bundle), on a fresh database.
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], { cwd: repoRoot, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('building the server failed');
   const database = await createBenchDatabase();
-  const server = await startProcess('server/src/index.ts', {
+  const server = await startProcess('dist/server/index.js', {
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_CENTER_ADMIN_TOKEN: adminToken,

@@ -5,9 +5,10 @@ export const repoRoot = new URL('../../', import.meta.url).pathname;
 
 export type Started = { child: ChildProcess; url: string; output: () => string };
 
-/** Starts a TypeScript entry point (server, echo server…) with tsx and waits until it prints "listening on <url>". */
+/** Starts an entry point (TypeScript through tsx, or a built .js) and waits until it prints "listening on <url>". */
 export function startProcess(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const args = entry.endsWith('.js') ? ['--enable-source-maps', entry] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

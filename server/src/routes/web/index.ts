@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
+import { installRoot } from '../../install-root.ts';
 
 /** Where `vite build --config web/vite.config.ts` writes the dashboard. */
-export const defaultWebRoot = fileURLToPath(new URL('../../../../dist/web', import.meta.url));
+export const defaultWebRoot = path.join(installRoot, 'dist', 'web');
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
