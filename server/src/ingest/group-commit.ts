@@ -86,9 +86,13 @@ export function createGroupCommitter(
         await Promise.all(batch.map((entry) => commit([entry])));
         return;
       }
-      const failure =
-        error instanceof ApiError || isDatabaseUnavailable(error) ? error : unavailable('the report could not be stored; retry', 1);
-      if (!(failure instanceof ApiError) && !isDatabaseUnavailable(error)) console.error('report batch failed', error);
+      // A client error (ApiError) or a database outage goes back as it is; anything else is a
+      // bug worth a log line, answered 503 so the reporter retries.
+      let failure: unknown = error;
+      if (!(error instanceof ApiError) && !isDatabaseUnavailable(error)) {
+        console.error('storing a report batch failed', error);
+        failure = unavailable('the report could not be stored; retry', 1);
+      }
       for (const entry of batch) entry.reject(failure);
     }
   };
