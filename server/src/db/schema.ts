@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -214,9 +215,58 @@ export const projectHourlyCounts = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.source, t.hour] }), index('project_hourly_counts_hour_idx').on(t.hour)],
 );
 
+/** Bugs waiting for a language-model analysis; workers on every replica claim them with SKIP LOCKED. */
+export const analysisJobs = pgTable(
+  'analysis_jobs',
+  {
+    bugId: bigint('bug_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => bugs.id, { onDelete: 'cascade' }),
+    // new, regression or manual: why the bug was queued.
+    reason: text('reason').notNull(),
+    status: text('status').notNull().default('pending'),
+    // Answers that did not validate for this bug.
+    attempts: integer('attempts').notNull().default(0),
+    // Timeouts, 429 and 5xx of the model server.
+    retries: integer('retries').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    sentAt: timestamptz('sent_at'),
+    createdAt: timestamptz('created_at').notNull(),
+    updatedAt: timestamptz('updated_at').notNull(),
+  },
+  (t) => [
+    index('analysis_jobs_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('pending', 'running')`),
+    index('analysis_jobs_sent_idx').on(t.sentAt),
+  ],
+);
+
+/** The latest model analysis of a bug, kept out of the hot `bugs` row. */
+export const bugAnalyses = pgTable(
+  'bug_analyses',
+  {
+    bugId: bigint('bug_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => bugs.id, { onDelete: 'cascade' }),
+    summary: text('summary').notNull(),
+    probableCause: text('probable_cause').notNull(),
+    suggestedFix: text('suggested_fix').notNull(),
+    severity: text('severity').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    category: text('category').notNull(),
+    model: text('model').notNull(),
+    analyzedAt: timestamptz('analyzed_at').notNull(),
+  },
+  (t) => [index('bug_analyses_severity_idx').on(t.severity)],
+);
+
 export type BugRow = typeof bugs.$inferSelect;
 export type OccurrenceRow = typeof occurrences.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type AlertRuleRow = typeof alertRules.$inferSelect;
 export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
+export type AnalysisJobRow = typeof analysisJobs.$inferSelect;
+export type BugAnalysisRow = typeof bugAnalyses.$inferSelect;
