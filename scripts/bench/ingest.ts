@@ -105,6 +105,8 @@ async function main() {
     LOG_CENTER_ADMIN_TOKEN: adminToken,
     LOG_CENTER_DATA_DIR: path.join(work, 'data'),
     LOG_CENTER_RATE_LIMIT_PER_MINUTE: '0',
+    // Tuning knobs (LOG_CENTER_INGEST_*, LOG_CENTER_DB_POOL_SIZE…) pass through to the server.
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('LOG_CENTER_')) as [string, string][]),
     ...(database ? { DATABASE_URL: database.url } : {}),
   });
   let failed = false;
