@@ -74,12 +74,14 @@ export const bugs = pgTable(
     fixUrl: text('fix_url'),
     updatedAt: timestamptz('updated_at').notNull(),
   },
+  // DESC NULLS FIRST is what a plain `ORDER BY … DESC` asks for; any other order makes the
+  // planner sort the whole table instead of reading the index.
   (t) => [
     uniqueIndex('bugs_project_fingerprint_key').on(t.projectId, t.fingerprint),
-    index('bugs_last_seen_idx').on(t.lastSeen.desc(), t.id.desc()),
-    index('bugs_first_seen_idx').on(t.firstSeen.desc(), t.id.desc()),
-    index('bugs_count_idx').on(t.occurrenceCount.desc(), t.id.desc()),
-    index('bugs_project_last_seen_idx').on(t.projectId, t.lastSeen.desc(), t.id.desc()),
+    index('bugs_last_seen_idx').on(t.lastSeen.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('bugs_first_seen_idx').on(t.firstSeen.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('bugs_count_idx').on(t.occurrenceCount.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('bugs_project_last_seen_idx').on(t.projectId, t.lastSeen.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );
 
@@ -101,7 +103,7 @@ export const occurrences = pgTable(
     tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
   },
   (t) => [
-    index('occurrences_bug_received_idx').on(t.bugId, t.receivedAt.desc()),
+    index('occurrences_bug_received_idx').on(t.bugId, t.receivedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('occurrences_received_idx').on(t.receivedAt),
   ],
 );
