@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, gte, ilike, inArray, or, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { BugFilters, BugPatch, BugSort, CountBucket } from '../../schemas/bug.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Db } from '../client.ts';
@@ -14,10 +14,9 @@ export function bugFilterConditions(filters: BugFilters): SQL[] {
   if (filters.level) conditions.push(inArray(bugs.level, filters.level));
   if (filters.environment) conditions.push(inArray(bugs.environment, filters.environment));
   if (filters.q) {
+    // The same expression as the trigram index in the bug_text_search migration.
     const pattern = `%${escapeLike(filters.q)}%`;
-    conditions.push(
-      or(ilike(bugs.message, pattern), ilike(bugs.errorType, pattern), ilike(bugs.filePath, pattern)) as SQL,
-    );
+    conditions.push(sql`(${bugs.errorType} || ' ' || ${bugs.message} || ' ' || coalesce(${bugs.filePath}, '')) ilike ${pattern}`);
   }
   return conditions;
 }
