@@ -42,6 +42,15 @@ export const configSchema = z.object({
   LOG_CENTER_INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   LOG_CENTER_INGEST_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
   LOG_CENTER_INGEST_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
+  LOG_CENTER_LLM_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  LOG_CENTER_LLM_API_KEY: optionalString,
+  LOG_CENTER_LLM_MODEL: optionalString,
+  LOG_CENTER_LLM_BATCH: z.coerce.number().int().min(1).max(50).default(10),
+  LOG_CENTER_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(120_000),
+  LOG_CENTER_LLM_MAX_PER_HOUR: z.coerce.number().int().min(1).default(200),
+}).refine((env) => !env.LOG_CENTER_LLM_URL || env.LOG_CENTER_LLM_MODEL, {
+  path: ['LOG_CENTER_LLM_MODEL'],
+  message: 'is required when LOG_CENTER_LLM_URL is set',
 });
 
 export type Config = {
@@ -60,7 +69,27 @@ export type Config = {
   scrubPatterns: RegExp[];
   dbPoolSize: number;
   ingest: { maxBatch: number; maxWaitMs: number; maxPending: number };
+  /** Bug analysis by a language model; undefined (off) unless LOG_CENTER_LLM_URL is set. */
+  llm: LlmConfig | undefined;
 };
+
+export type LlmConfig = {
+  /** The full `…/v1/chat/completions` URL. */
+  url: string;
+  apiKey: string | undefined;
+  model: string;
+  batch: number;
+  timeoutMs: number;
+  /** Bugs sent to the model per rolling hour, across replicas. */
+  maxPerHour: number;
+};
+
+/** Accepts a server root (`http://localhost:11434`), its `/v1`, or the full chat completions URL. */
+export function chatCompletionsUrl(base: string): string {
+  const url = base.replace(/\/+$/, '');
+  if (url.endsWith('/chat/completions')) return url;
+  return url.endsWith('/v1') ? `${url}/chat/completions` : `${url}/v1/chat/completions`;
+}
 
 export class ConfigError extends Error {}
 
@@ -92,5 +121,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxWaitMs: e.LOG_CENTER_INGEST_WAIT_MS,
       maxPending: e.LOG_CENTER_INGEST_MAX_PENDING,
     },
+    llm: e.LOG_CENTER_LLM_URL
+      ? {
+          url: chatCompletionsUrl(e.LOG_CENTER_LLM_URL),
+          apiKey: e.LOG_CENTER_LLM_API_KEY,
+          model: e.LOG_CENTER_LLM_MODEL as string,
+          batch: e.LOG_CENTER_LLM_BATCH,
+          timeoutMs: e.LOG_CENTER_LLM_TIMEOUT_MS,
+          maxPerHour: e.LOG_CENTER_LLM_MAX_PER_HOUR,
+        }
+      : undefined,
   };
 }

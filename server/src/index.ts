@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { createAlertDispatcher } from './alerts/dispatcher.ts';
 import { startJobs } from './jobs/scheduler.ts';
+import { createAnalysisWorker } from './analysis/worker.ts';
 
 async function main() {
   const config = loadConfig();
@@ -18,12 +19,17 @@ async function main() {
   const { app, deps, writeReports } = createApp({ db: database.db, config, adminToken: admin.token });
   const alerts = createAlertDispatcher({ ...deps, publicUrl: config.publicUrl });
   alerts.start();
+  const analysis = config.llm
+    ? createAnalysisWorker({ ...deps, llm: config.llm, scrubPatterns: config.scrubPatterns })
+    : undefined;
+  analysis?.start();
   const jobs = startJobs(deps);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const where = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL';
     console.log(`Log Center listening on http://${host}:${info.port} (${where})`);
+    if (config.llm) console.log(`Bug analysis: ${config.llm.model} at ${new URL(config.llm.url).origin}`);
     if (admin.origin === 'environment') console.log('Admin token: from LOG_CENTER_ADMIN_TOKEN');
     else console.log(`Admin token: ${admin.token}${admin.origin === 'generated' ? ' (new; saved in the data dir)' : ''}`);
   });
@@ -35,7 +41,7 @@ async function main() {
     // Stop accepting, let in-flight requests finish, commit what was acknowledged, then close.
     server.close(async () => {
       await writeReports.drain();
-      await Promise.all([alerts.stop(), jobs.stop()]);
+      await Promise.all([alerts.stop(), jobs.stop(), analysis?.stop()]);
       await database.close().catch(() => {});
       process.exit(0);
     });

@@ -33,7 +33,8 @@ import {
 } from '../schemas/project.ts';
 import { batchResultSchema, projectIdSchema, reportBatchSchema, reportResultSchema, reportSchema } from '../schemas/report.ts';
 import { statsQuerySchema, statsSchema } from '../schemas/stats.ts';
-import { claimSchema, completeSchema, pendingTasksQuerySchema } from '../schemas/task.ts';
+import { claimSchema, completeSchema, pendingTaskListSchema, pendingTasksQuerySchema } from '../schemas/task.ts';
+import { analyzeAcceptedSchema } from '../schemas/analysis.ts';
 import type { RouteSpec } from './spec.ts';
 
 // Answers that no route validates, so they have no schema module of their own.
@@ -70,6 +71,8 @@ export const namedSchemas = {
     Occurrence: occurrenceSchema,
     BugList: bugListSchema,
     BugDetail: bugDetailSchema,
+    PendingTaskList: pendingTaskListSchema,
+    AnalyzeAccepted: analyzeAcceptedSchema,
     ReportResult: reportResultSchema,
     BatchResult: batchResultSchema,
     Stats: statsSchema,
@@ -252,6 +255,16 @@ export const routeSpecs: RouteSpec[] = [
     responses: { 200: { description: 'The updated bug', schema: bugSchema } },
     errors: [400, 401, 404, 413, 415, 503],
   },
+  {
+    method: 'post',
+    path: '/api/v1/bugs/{id}/analyze',
+    tag: 'bugs',
+    summary: 'Queue the bug for (re-)analysis by the language model; 409 when LOG_CENTER_LLM_URL is not set',
+    auth: 'admin',
+    params: idParams,
+    responses: { 202: { description: 'Queued', schema: analyzeAcceptedSchema } },
+    errors: [400, 401, 404, 409, 503],
+  },
 
   {
     method: 'get',
@@ -260,7 +273,7 @@ export const routeSpecs: RouteSpec[] = [
     summary: 'Bugs waiting for the repair agent, by level, count and last seen',
     auth: 'admin',
     query: pendingTasksQuerySchema,
-    responses: { 200: { description: 'Pending tasks', schema: bugListSchema } },
+    responses: { 200: { description: 'Pending tasks, each with the model analysis when there is one', schema: pendingTaskListSchema } },
     errors: [400, 401, 503],
   },
   {

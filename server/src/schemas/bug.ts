@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { analysisJobSchema, analysisSchema } from './analysis.ts';
 import { levelSchema, levels, projectIdSchema, sources } from './report.ts';
 
 export const statuses = ['new', 'fixing', 'fixed', 'resolved', 'ignored'] as const;
@@ -62,6 +63,9 @@ export const bugDetailSchema = z.object({
   bug: bugSchema,
   occurrences: z.array(occurrenceSchema),
   hourly_counts: z.array(countBucketSchema),
+  /** Present once a language model analysed the bug (LOG_CENTER_LLM_URL). */
+  analysis: analysisSchema.optional(),
+  analysis_job: analysisJobSchema.optional(),
 });
 export type BugDetail = z.infer<typeof bugDetailSchema>;
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { analysisSchema } from './analysis.ts';
+import { bugSchema } from './bug.ts';
 import { projectIdSchema, sources } from './report.ts';
 
 export const pendingTasksQuerySchema = z.object({
@@ -21,3 +23,10 @@ export const completeSchema = z.object({
   url: z.url().max(2000).optional(),
 });
 export type CompleteTask = z.infer<typeof completeSchema>;
+
+/** A pending task is the bug plus, when analysed, the model's hint for the repair agent. */
+export const pendingTaskListSchema = z.object({
+  items: z.array(bugSchema.extend({ analysis: analysisSchema.optional() })),
+  next_cursor: z.null(),
+});
+export type PendingTaskList = z.infer<typeof pendingTaskListSchema>;

@@ -3,10 +3,12 @@ import { stream } from 'hono/streaming';
 import type { AppDeps, AppEnv } from '../../app-env.ts';
 import { getBug, hourlyCounts, listBugs, patchBug, recentOccurrences } from '../../db/queries/bugs.ts';
 import { toBugJson, toOccurrenceJson } from '../../db/serialize.ts';
-import { notFound } from '../../http/errors.ts';
+import { conflict, notFound } from '../../http/errors.ts';
 import { idParam, jsonBody, queryOf } from '../../http/validate.ts';
 import { bugExportQuerySchema, bugListQuerySchema, bugPatchSchema } from '../../schemas/bug.ts';
 import { csvHeader, csvRow } from './csv.ts';
+import { analysesFor, enqueueAnalyses, getJob } from '../../analysis/queries.ts';
+import type { AnalyzeAccepted } from '../../schemas/analysis.ts';
 
 const exportPageSize = 1000;
 
@@ -44,11 +46,28 @@ export function bugRoutes(deps: AppDeps) {
     const bug = await getBug(deps.db, id);
     if (!bug) throw notFound('bug');
     const limit = Math.min(Math.max(Number(c.req.query('occurrences')) || 20, 1), 100);
-    const [occurrences, hourly] = await Promise.all([
+    const [occurrences, hourly, analyses, job] = await Promise.all([
       recentOccurrences(deps.db, id, limit),
       hourlyCounts(deps.db, id, deps.clock()),
+      analysesFor(deps.db, [id]),
+      getJob(deps.db, id),
     ]);
-    return c.json({ bug: toBugJson(bug), occurrences: occurrences.map(toOccurrenceJson), hourly_counts: hourly });
+    return c.json({
+      bug: toBugJson(bug),
+      occurrences: occurrences.map(toOccurrenceJson),
+      hourly_counts: hourly,
+      ...(analyses.has(id) ? { analysis: analyses.get(id) } : {}),
+      ...(job ? { analysis_job: { status: job.status, attempts: job.attempts, last_error: job.lastError } } : {}),
+    });
+  });
+
+  app.post('/:id/analyze', async (c) => {
+    const id = idParam(c);
+    if (!deps.config.llm) throw conflict('bug analysis is off: set LOG_CENTER_LLM_URL and LOG_CENTER_LLM_MODEL');
+    const bug = await getBug(deps.db, id);
+    if (!bug) throw notFound('bug');
+    await enqueueAnalyses(deps.db, [id], 'manual', deps.clock());
+    return c.json({ bug_id: id, status: 'pending' } satisfies AnalyzeAccepted, 202);
   });
 
   app.patch('/:id', async (c) => {

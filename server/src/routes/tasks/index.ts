@@ -5,7 +5,8 @@ import { claimTask, completeTask, pendingTasks } from '../../db/queries/tasks.ts
 import { toBugJson } from '../../db/serialize.ts';
 import { conflict, notFound } from '../../http/errors.ts';
 import { idParam, jsonBody, queryOf } from '../../http/validate.ts';
-import { claimSchema, completeSchema, pendingTasksQuerySchema } from '../../schemas/task.ts';
+import { type PendingTaskList, claimSchema, completeSchema, pendingTasksQuerySchema } from '../../schemas/task.ts';
+import { analysesFor } from '../../analysis/queries.ts';
 
 export function taskRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -13,7 +14,12 @@ export function taskRoutes(deps: AppDeps) {
   app.get('/pending', async (c) => {
     const query = queryOf(c, pendingTasksQuerySchema);
     const rows = await pendingTasks(deps.db, query, deps.clock());
-    return c.json({ items: rows.map(toBugJson), next_cursor: null });
+    const analyses = await analysesFor(deps.db, rows.map((row) => row.id));
+    const items = rows.map((row) => {
+      const analysis = analyses.get(row.id);
+      return analysis ? { ...toBugJson(row), analysis } : toBugJson(row);
+    });
+    return c.json({ items, next_cursor: null } satisfies PendingTaskList);
   });
 
   app.post('/:id/claim', async (c) => {

@@ -1,0 +1,243 @@
+import { inArray } from 'drizzle-orm';
+import { backoffMs } from '../alerts/dispatcher.ts';
+import type { LlmConfig } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import { type AnalysisJobRow, type BugRow, bugs } from '../db/schema.ts';
+import type { BugEvent, BugEvents } from '../events.ts';
+import { parseAnswer } from './answer.ts';
+import { buildChatRequest } from './prompt.ts';
+import { type JobOutcome, claimDueJobs, countSentSince, enqueueAnalyses, finishJob } from './queries.ts';
+
+export type AnalysisWorkerOptions = {
+  db: Db;
+  events: BugEvents;
+  llm: LlmConfig;
+  clock?: () => Date;
+  fetch?: typeof fetch;
+  scrubPatterns?: readonly RegExp[];
+  /** How often to look for due jobs (retries, and bugs queued by other replicas or the API). */
+  pollMs?: number;
+  /** Invalid answers per bug before it is marked failed. */
+  maxAttempts?: number;
+  /** Delay before asking again about a bug whose answer did not validate. */
+  retryDelayMs?: number;
+  /** Timeouts, 429 and 5xx before a bug is marked failed. */
+  maxRetries?: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** How long a claimed job stays with one worker before another may take it. */
+  leaseMs?: number;
+  /** Bug events arriving within this delay are queued with one statement. */
+  enqueueDelayMs?: number;
+  log?: (message: string, error?: unknown) => void;
+};
+
+type Attempt =
+  | { kind: 'answer'; body: unknown }
+  | { kind: 'retry'; error: string; retryAfterMs?: number }
+  | { kind: 'rejected'; error: string };
+
+function retryAfterMs(header: string | null): number | undefined {
+  const seconds = Number(header ?? '');
+  return header && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * Analyses new and regressed bugs with a language model, off the ingest path: bug events only
+ * queue jobs in the database; this worker claims them in batches, sends one chat completion per
+ * batch and stores each validated answer. Every replica may run one; they share the queue.
+ */
+export function createAnalysisWorker(options: AnalysisWorkerOptions) {
+  const { db, events, llm } = options;
+  const clock = options.clock ?? (() => new Date());
+  const send = options.fetch ?? fetch;
+  const pollMs = options.pollMs ?? 5000;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const retryDelayMs = options.retryDelayMs ?? 60_000;
+  const maxRetries = options.maxRetries ?? 10;
+  const baseBackoffMs = options.baseBackoffMs ?? 30_000;
+  const maxBackoffMs = options.maxBackoffMs ?? 3_600_000;
+  const leaseMs = options.leaseMs ?? llm.timeoutMs * 2 + 30_000;
+  const enqueueDelayMs = options.enqueueDelayMs ?? 50;
+  const log = options.log ?? ((message: string, error?: unknown) => console.error(`analysis: ${message}`, error ?? ''));
+
+  const queued = { new: new Set<number>(), regression: new Set<number>() };
+  let unsubscribe: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let enqueuing: Promise<void> | undefined;
+  let running: Promise<void> | undefined;
+  let runAgain = false;
+  let stopped = false;
+  let capLogged = false;
+
+  function onEvent(event: BugEvent) {
+    if (event.type === 'bug.created') queued.new.add(event.bug_id);
+    else if (event.type === 'bug.regressed') queued.regression.add(event.bug_id);
+    else return;
+    scheduleEnqueue();
+  }
+
+  function scheduleEnqueue() {
+    if (enqueuing || stopped) return;
+    enqueuing = new Promise<void>((resolve) => setTimeout(resolve, enqueueDelayMs))
+      .then(flushQueued)
+      .catch((error) => log('queueing bugs failed', error))
+      .finally(() => {
+        enqueuing = undefined;
+        if (queued.new.size + queued.regression.size > 0 && !stopped) scheduleEnqueue();
+      });
+  }
+
+  async function flushQueued() {
+    const created = [...queued.new];
+    const regressed = [...queued.regression];
+    queued.new.clear();
+    queued.regression.clear();
+    const now = clock();
+    await enqueueAnalyses(db, created, 'new', now);
+    await enqueueAnalyses(db, regressed, 'regression', now);
+    trigger();
+  }
+
+  function trigger() {
+    if (stopped) return;
+    if (running) {
+      runAgain = true;
+      return;
+    }
+    running = runDue()
+      .catch((error) => log('analysing bugs failed', error))
+      .finally(() => {
+        running = undefined;
+        if (runAgain) {
+          runAgain = false;
+          trigger();
+        }
+      });
+  }
+
+  async function runDue(): Promise<void> {
+    while (!stopped) {
+      const now = clock();
+      const remaining = llm.maxPerHour - (await countSentSince(db, new Date(now.getTime() - 3_600_000)));
+      if (remaining <= 0) {
+        if (!capLogged) log(`LOG_CENTER_LLM_MAX_PER_HOUR (${llm.maxPerHour}) reached; waiting`);
+        capLogged = true;
+        return;
+      }
+      capLogged = false;
+      const claimed = await claimDueJobs(db, now, Math.min(llm.batch, remaining), leaseMs);
+      if (claimed.length === 0) return;
+      await analyse(claimed);
+    }
+  }
+
+  async function analyse(claimed: AnalysisJobRow[]) {
+    const rows = await db.select().from(bugs).where(inArray(bugs.id, claimed.map((job) => job.bugId)));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const present = claimed.filter((job) => byId.has(job.bugId));
+    if (present.length === 0) return;
+    const attempt = await request(present.map((job) => byId.get(job.bugId) as BugRow));
+    const now = clock();
+    const parsed = attempt.kind === 'answer' ? parseAnswer(attempt.body) : undefined;
+    await Promise.all(
+      present.map((job) => {
+        let outcome: JobOutcome;
+        if (attempt.kind === 'retry') outcome = retryLater(job, attempt.error, now, attempt.retryAfterMs);
+        else if (attempt.kind === 'rejected') outcome = invalid(job, attempt.error, now);
+        else if (!parsed?.ok) outcome = invalid(job, parsed?.error ?? 'no answer', now);
+        else {
+          const item = parsed.items.get(job.bugId);
+          if (item === undefined) outcome = invalid(job, 'the reply has no analysis for this bug', now);
+          else if (typeof item === 'string') outcome = invalid(job, item, now);
+          else {
+            const { bug_id: _, ...analysis } = item;
+            outcome = { status: 'done', analysis: { ...analysis, model: parsed.model ?? llm.model } };
+          }
+        }
+        return finishJob(db, job, outcome, now);
+      }),
+    );
+  }
+
+  function invalid(job: AnalysisJobRow, error: string, now: Date): JobOutcome {
+    const attempts = job.attempts + 1;
+    if (attempts >= maxAttempts) {
+      return { status: 'failed', error: `${error} (gave up after ${attempts} attempts)`, attempts, retries: job.retries };
+    }
+    return { status: 'pending', error, nextAttemptAt: new Date(now.getTime() + retryDelayMs), attempts, retries: job.retries };
+  }
+
+  function retryLater(job: AnalysisJobRow, error: string, now: Date, wait?: number): JobOutcome {
+    const retries = job.retries + 1;
+    if (retries >= maxRetries) {
+      return { status: 'failed', error: `${error} (gave up after ${retries} tries)`, attempts: job.attempts, retries };
+    }
+    const nextAttemptAt = new Date(now.getTime() + backoffMs(retries, baseBackoffMs, maxBackoffMs, wait));
+    return { status: 'pending', error, nextAttemptAt, attempts: job.attempts, retries };
+  }
+
+  async function request(batch: BugRow[]): Promise<Attempt> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (llm.apiKey) headers.authorization = `Bearer ${llm.apiKey}`;
+    try {
+      const response = await send(llm.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(buildChatRequest(llm, batch, options.scrubPatterns)),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(llm.timeoutMs),
+      });
+      if (response.ok) {
+        try {
+          return { kind: 'answer', body: await response.json() };
+        } catch {
+          return { kind: 'rejected', error: 'the reply body is not JSON' };
+        }
+      }
+      const text = await response.text().catch(() => '');
+      const error = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+      if (response.status >= 500 || response.status === 408 || response.status === 429) {
+        return { kind: 'retry', error, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+      }
+      return { kind: 'rejected', error };
+    } catch (failure) {
+      const error = failure as Error & { cause?: { code?: string } };
+      if (error.name === 'TimeoutError') return { kind: 'retry', error: `no answer within ${llm.timeoutMs} ms` };
+      return { kind: 'retry', error: error.cause?.code ? `${error.message} (${error.cause.code})` : String(error.message) };
+    }
+  }
+
+  return {
+    start() {
+      if (unsubscribe) return;
+      stopped = false;
+      unsubscribe = events.subscribe(onEvent);
+      timer = setInterval(trigger, pollMs);
+      timer.unref();
+      trigger();
+    },
+    /** Stops listening and waits for the batch in flight; queued jobs stay in the database. */
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      clearInterval(timer);
+      await this.idle();
+      stopped = true;
+    },
+    /** Resolves when every received event is queued and every due job attempted. */
+    async idle() {
+      while (enqueuing || running || queued.new.size + queued.regression.size > 0) {
+        if (queued.new.size + queued.regression.size > 0 && !enqueuing) scheduleEnqueue();
+        await Promise.all([enqueuing, running]);
+      }
+    },
+    /** Analyses every job that is due now (the poll timer, and tests that move the clock). */
+    async runDue() {
+      trigger();
+      await this.idle();
+    },
+  };
+}
+
+export type AnalysisWorker = ReturnType<typeof createAnalysisWorker>;
