@@ -2,7 +2,7 @@ import type { LlmConfig } from '../config.ts';
 import type { BugRow } from '../db/schema.ts';
 import { scrubText } from '../scrub/scrub.ts';
 
-/** About 1,500 tokens per bug at ~4 characters a token: the batch stays well inside an 8k context. */
+/** At most ~1,500 tokens per bug (~4 characters a token): a batch of 10 with its answers fits a 32k context. */
 export const charsPerBug = 6000;
 const stackLines = 40;
 const logLines = 60;
