@@ -24,7 +24,7 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
   if (query.source) scope.push(eq(bugs.source, query.source));
   const inWindow = since ? [...scope, gte(bugs.lastSeen, since)] : scope;
 
-  const groups = await db
+  const groupsQuery = db
     .select({
       projectId: bugs.projectId,
       source: bugs.source,
@@ -38,8 +38,8 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
     .groupBy(bugs.projectId, bugs.source, bugs.status, bugs.level);
 
   // Inside a window, occurrences are counted from the hourly table, not the lifetime totals.
-  const windowOccurrences = since
-    ? await db
+  const windowQuery = since
+    ? db
         .select({
           projectId: projectHourlyCounts.projectId,
           source: projectHourlyCounts.source,
@@ -49,6 +49,20 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
         .where(and(...hourlyScope(query), gte(projectHourlyCounts.hour, new Date(Math.floor(since.getTime() / hourMs) * hourMs))))
         .groupBy(projectHourlyCounts.projectId, projectHourlyCounts.source)
     : undefined;
+
+  const trendStart = since ?? new Date(now.getTime() - dayMs);
+  const bucket = query.bucket ?? (now.getTime() - trendStart.getTime() <= 2 * dayMs ? 'hour' : 'day');
+  const trendQuery = trendBuckets(db, hourlyScope(query), trendStart, now, bucket);
+
+  const topBugsQuery = db
+    .select()
+    .from(bugs)
+    .where(and(...inWindow))
+    .orderBy(desc(bugs.occurrenceCount), desc(bugs.lastSeen))
+    .limit(10);
+
+  // Independent queries: one round trip of latency instead of four.
+  const [groups, windowOccurrences, trend, topBugs] = await Promise.all([groupsQuery, windowQuery, trendQuery, topBugsQuery]);
 
   const byStatus = zeroCounts(statuses);
   const byLevel = zeroCounts(levels);
@@ -79,17 +93,6 @@ export async function dashboardStats(db: Db, query: StatsQuery, now: Date): Prom
     occurrencesBySource[group.source as keyof typeof occurrencesBySource] += count;
     projectEntry(group.projectId).occurrences += count;
   }
-
-  const trendStart = since ?? new Date(now.getTime() - dayMs);
-  const bucket = query.bucket ?? (now.getTime() - trendStart.getTime() <= 2 * dayMs ? 'hour' : 'day');
-  const trend = await trendBuckets(db, hourlyScope(query), trendStart, now, bucket);
-
-  const topBugs = await db
-    .select()
-    .from(bugs)
-    .where(and(...inWindow))
-    .orderBy(desc(bugs.occurrenceCount), desc(bugs.lastSeen))
-    .limit(10);
 
   return {
     total_bugs: totalBugs,
