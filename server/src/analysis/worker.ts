@@ -155,7 +155,11 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
             outcome = { status: 'done', analysis: { ...analysis, model: parsed.model ?? llm.model } };
           }
         }
-        return finishJob(db, job, outcome, now);
+        return finishJob(db, job, outcome, now).then((stored) => {
+          // Lets open dashboards refresh; alerts and metrics ignore an update without occurrences.
+          const bug = byId.get(job.bugId);
+          if (stored && outcome.status === 'done' && bug) events.publish({ type: 'bug.updated', bug_id: bug.id, project_id: bug.projectId, occurrences: 0 });
+        });
       }),
     );
   }

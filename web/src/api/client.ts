@@ -1,4 +1,5 @@
 import type {
+  AnalyzeAccepted,
   ApiKey,
   Bug,
   BugDetail,
@@ -74,6 +75,7 @@ export function createApi(options: ApiOptions = {}) {
     bugs: (params: URLSearchParams) => call<BugList>('GET', `/api/v1/bugs${query(params)}`),
     bug: (id: number) => call<BugDetail>('GET', `/api/v1/bugs/${id}?occurrences=10`),
     patchBug: (id: number, patch: BugPatch) => call<Bug>('PATCH', `/api/v1/bugs/${id}`, patch),
+    analyzeBug: (id: number) => call<AnalyzeAccepted>('POST', `/api/v1/bugs/${id}/analyze`),
     stats: (params: Record<string, string | undefined>) => call<Stats>('GET', `/api/v1/dashboard/stats${query(params)}`),
 
     projects: () => call<Items<Project>>('GET', '/api/v1/projects'),

@@ -4,6 +4,7 @@ import type { createdKeySchema, createdProjectSchema } from '../../../server/src
 
 export type { Bug, BugDetail, BugList, BugPatch, Occurrence, Status, CountBucket } from '../../../server/src/schemas/bug.ts';
 export type { Stats } from '../../../server/src/schemas/stats.ts';
+export type { Analysis, AnalysisSeverity, AnalyzeAccepted } from '../../../server/src/schemas/analysis.ts';
 export type { Level, Source } from '../../../server/src/schemas/report.ts';
 export type { ApiKey, Project } from '../../../server/src/schemas/project.ts';
 export type { ErrorBody } from '../../../server/src/schemas/error.ts';

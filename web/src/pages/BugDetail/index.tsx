@@ -2,6 +2,7 @@ import { useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import type { Bug, BugDetail, BugPatch, Occurrence, Status } from '../../api/types.ts';
 import { LevelBadge, RegressedBadge, SourceBadge, StatusBadge } from '../../components/Badge/index.tsx';
+import { AnalysisPanel } from '../../components/AnalysisPanel/index.tsx';
 import { BarChart } from '../../components/BarChart/index.tsx';
 import { RelativeTime } from '../../components/RelativeTime/index.tsx';
 import { ErrorState, Skeleton } from '../../components/States/index.tsx';
@@ -100,6 +101,7 @@ function BugView({ detail, onChanged }: { detail: BugDetail; onChanged: () => vo
               {bug.assignee && <Fact label="Assignee">{bug.assignee}</Fact>}
             </dl>
           </Section>
+          <AnalysisPanel detail={detail} onChanged={onChanged} />
           <Section title="Last 24 hours" hint="occurrences per hour">
             <BarChart buckets={detail.hourly_counts} unit="hour" label="Occurrences per hour" height={110} />
           </Section>
