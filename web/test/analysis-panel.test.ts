@@ -85,4 +85,16 @@ describe('analysis panel on the bug page', () => {
     expect(model.requests).toHaveLength(2);
     expect(pageErrors).toEqual([]);
   });
+
+  it('filters the bug list by analysed severity', async () => {
+    await page.goto(`${server.url}/bugs`);
+    await page.locator('.bug-table tbody tr').first().waitFor();
+    await page.getByLabel('Analysed severity').selectOption('low');
+    await page.getByText('No bugs match these filters').waitFor();
+    expect(new URL(page.url()).searchParams.get('severity')).toBe('low');
+    // The re-analysis above answered "high".
+    await page.getByLabel('Analysed severity').selectOption('high');
+    await page.locator(`.bug-table tbody tr[data-bug-id="${bugId}"]`).waitFor();
+    expect(await page.locator('.bug-table tbody tr').count()).toBe(1);
+  });
 });

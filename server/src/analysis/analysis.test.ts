@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { claimDueJobs } from './queries.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { analysisJobs, bugAnalyses } from '../db/schema.ts';
-import { bugDetailSchema } from '../schemas/bug.ts';
+import { bugDetailSchema, bugListSchema } from '../schemas/bug.ts';
 import { pendingTaskListSchema } from '../schemas/task.ts';
 import { batchResultSchema, reportResultSchema } from '../schemas/report.ts';
 import { answerAll, goodItem, startFakeModelServer } from './fake-model-server.ts';
@@ -136,6 +136,33 @@ describe('bug analysis worker', () => {
     const res = await h.admin('GET', '/api/v1/tasks/pending?project_id=shop&limit=100');
     const tasks = pendingTaskListSchema.parse(await res.json());
     for (const id of ids) expect(tasks.items.find((item) => item.id === id)?.analysis?.probable_cause).toBe(`bug ${id} cause`);
+  });
+
+  it('filters the bug list and the export by analysed severity', async () => {
+    const w = worker();
+    const [critical, low, unanalysed] = await newBugs(3);
+    model.script((request) => ({
+      content: JSON.stringify({
+        analyses: request.bugIds.flatMap((id) =>
+          id === critical ? [goodItem(id, { severity: 'Critical' })] : id === low ? [goodItem(id, { severity: 'low' })] : [],
+        ),
+      }),
+    }));
+    await w.idle();
+    const listed = async (query: string) => {
+      const res = await h.admin('GET', `/api/v1/bugs?project_id=shop&limit=200&${query}`);
+      expect(res.status).toBe(200);
+      return bugListSchema.parse(await res.json()).items.map((bug) => bug.id);
+    };
+    expect(await listed('severity=critical')).toEqual([critical]);
+    expect((await listed('severity=critical,low')).sort()).toEqual([critical, low].sort());
+    expect(await listed('severity=high')).not.toContain(unanalysed);
+    expect((await listed('')).length).toBeGreaterThanOrEqual(3);
+    const exported = await h.admin('GET', '/api/v1/bugs/export?format=ndjson&severity=low');
+    expect((await exported.text()).trim().split('\n').map((line) => (JSON.parse(line) as { id: number }).id)).toEqual([low]);
+    const bad = await h.admin('GET', '/api/v1/bugs?severity=catastrophic');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('validation_error');
   });
 
   it('stores the valid items of a partly malformed reply, retries the bad one, then marks it failed with the reason', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { analysisJobSchema, analysisSchema } from './analysis.ts';
+import { analysisJobSchema, analysisSchema, analysisSeverities } from './analysis.ts';
 import { levelSchema, levels, projectIdSchema, sources } from './report.ts';
 
 export const statuses = ['new', 'fixing', 'fixed', 'resolved', 'ignored'] as const;
@@ -91,6 +91,8 @@ export const bugFiltersSchema = z.object({
   level: listOf(levelSchema).optional(),
   environment: listOf(z.string().max(128)).optional(),
   q: z.string().trim().max(200).optional(),
+  /** The severity a language model gave the bug (see bug analysis); unanalysed bugs never match. */
+  severity: listOf(z.enum(analysisSeverities)).optional(),
 });
 export type BugFilters = z.infer<typeof bugFiltersSchema>;
 

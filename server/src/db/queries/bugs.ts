@@ -2,7 +2,7 @@ import { type SQL, and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { BugFilters, BugPatch, BugSort, CountBucket } from '../../schemas/bug.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Db } from '../client.ts';
-import { type BugRow, type OccurrenceRow, bugHourlyCounts, bugs, occurrences } from '../schema.ts';
+import { type BugRow, type OccurrenceRow, bugAnalyses, bugHourlyCounts, bugs, occurrences } from '../schema.ts';
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
 
@@ -17,6 +17,11 @@ export function bugFilterConditions(filters: BugFilters): SQL[] {
     // The same expression as the trigram index in the bug_text_search migration.
     const pattern = `%${escapeLike(filters.q)}%`;
     conditions.push(sql`(${bugs.errorType} || ' ' || ${bugs.message} || ' ' || coalesce(${bugs.filePath}, '')) ilike ${pattern}`);
+  }
+  if (filters.severity) {
+    conditions.push(
+      sql`exists (select 1 from ${bugAnalyses} where ${bugAnalyses.bugId} = ${bugs.id} and ${inArray(bugAnalyses.severity, filters.severity)})`,
+    );
   }
   return conditions;
 }

@@ -1,7 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import type { Bug, Level, Source, Status } from '../../api/types.ts';
+import type { AnalysisSeverity, Bug, Level, Source, Status } from '../../api/types.ts';
 import { LevelBadge, RegressedBadge, SourceBadge, StatusBadge } from '../../components/Badge/index.tsx';
 import { FilterRow, withQuery } from '../../components/FilterRow/index.tsx';
 import { RelativeTime } from '../../components/RelativeTime/index.tsx';
@@ -14,13 +14,14 @@ import './bugs.css';
 const sources: Source[] = ['runtime', 'cicd', 'deployment'];
 const statuses: Status[] = ['new', 'fixing', 'fixed', 'resolved', 'ignored'];
 const levels: Level[] = ['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'];
+const analysisSeverities: AnalysisSeverity[] = ['critical', 'high', 'medium', 'low'];
 const sorts = { last_seen: 'Last seen', first_seen: 'First seen', count: 'Most occurrences' } as const;
 const pageSize = 25;
 
 /** The list's filters as they appear in the URL, and as the API wants them. */
 function apiParams(query: Record<string, string>): URLSearchParams {
   const params = new URLSearchParams({ limit: String(pageSize) });
-  const map: Record<string, string> = { project: 'project_id', source: 'source', status: 'status', level: 'level', environment: 'environment', q: 'q', sort: 'sort', cursor: 'cursor' };
+  const map: Record<string, string> = { project: 'project_id', source: 'source', status: 'status', level: 'level', severity: 'severity', environment: 'environment', q: 'q', sort: 'sort', cursor: 'cursor' };
   for (const [from, to] of Object.entries(map)) if (query[from]) params.set(to, query[from]);
   return params;
 }
@@ -92,6 +93,14 @@ export function BugsPage() {
             {levels.map((level) => (
               <option key={level} value={level}>
                 {levelLabels[level]}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Analysed severity" value={query.severity ?? ''} onChange={(e) => route(here({ severity: e.currentTarget.value }))}>
+            <option value="">Any analysed severity</option>
+            {analysisSeverities.map((severity) => (
+              <option key={severity} value={severity}>
+                Analysed {severity}
               </option>
             ))}
           </select>
