@@ -2,6 +2,7 @@ import { useEffect } from 'preact/hooks';
 import { LocationProvider, Route, Router } from 'preact-iso';
 import { Shell } from './components/Shell/index.tsx';
 import { Skeleton } from './components/States/index.tsx';
+import { AlertsPage } from './pages/Alerts/index.tsx';
 import { BugDetailPage } from './pages/BugDetail/index.tsx';
 import { BugsPage } from './pages/Bugs/index.tsx';
 import { DashboardPage } from './pages/Dashboard/index.tsx';
@@ -42,6 +43,7 @@ function Gate({ state }: { state: AppState }) {
         <Route path="/" component={DashboardPage} />
         <Route path="/bugs" component={BugsPage} />
         <Route path="/bugs/:id" component={BugDetailPage} />
+        <Route path="/alerts" component={AlertsPage} />
         <Route path="/settings" component={SettingsPage} />
         <Route default component={NotFoundPage} />
       </Router>

@@ -6,6 +6,7 @@ import './shell.css';
 const links = [
   { href: '/', label: 'Dashboard', match: (path: string) => path === '/' },
   { href: '/bugs', label: 'Bugs', match: (path: string) => path.startsWith('/bugs') },
+  { href: '/alerts', label: 'Alerts', match: (path: string) => path.startsWith('/alerts') },
   { href: '/settings', label: 'Settings', match: (path: string) => path.startsWith('/settings') },
 ];
 
