@@ -7,6 +7,8 @@ export type BugEvent = {
   project_id: string;
   /** Occurrences this change added (0 for a triage change). */
   occurrences?: number;
+  /** A language-model analysis of the bug was just stored. */
+  analyzed?: boolean;
 };
 
 /** In-process fan-out of bug changes, for live dashboards. */

@@ -1,6 +1,7 @@
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { type AlertDeliveryRow, type AlertRuleRow, type BugRow, alertRules, bugs } from '../db/schema.ts';
+import { type AlertDeliveryRow, type AlertRuleRow, type BugRow, alertRules, bugAnalyses, bugs } from '../db/schema.ts';
+import { analysisSeverities } from '../schemas/analysis.ts';
 import type { BugEvent, BugEvents } from '../events.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AlertChannel, AlertTrigger } from '../routes/alerts/schema.ts';
@@ -41,7 +42,13 @@ export type DispatcherOptions = {
   log?: (message: string, error?: unknown) => void;
 };
 
-type PendingBug = { projectId: string; created: boolean; regressed: boolean; occurrences: number };
+/** `analysisSeverities` runs from most to least severe. */
+function atLeastAsSevere(severity: string, threshold: string | null): boolean {
+  const rank = (value: string | null) => analysisSeverities.indexOf(value as (typeof analysisSeverities)[number]);
+  return threshold !== null && rank(severity) !== -1 && rank(severity) <= rank(threshold);
+}
+
+type PendingBug = { projectId: string; created: boolean; regressed: boolean; analyzed: boolean; occurrences: number };
 
 const evaluateBatch = 200;
 
@@ -111,11 +118,19 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   }
 
   function onEvent(event: BugEvent) {
-    const relevant = event.type === 'bug.created' || event.type === 'bug.regressed' || (event.occurrences ?? 0) > 0;
+    const relevant =
+      event.type === 'bug.created' || event.type === 'bug.regressed' || event.analyzed === true || (event.occurrences ?? 0) > 0;
     if (!relevant) return;
-    const entry = pending.get(event.bug_id) ?? { projectId: event.project_id, created: false, regressed: false, occurrences: 0 };
+    const entry = pending.get(event.bug_id) ?? {
+      projectId: event.project_id,
+      created: false,
+      regressed: false,
+      analyzed: false,
+      occurrences: 0,
+    };
     if (event.type === 'bug.created') entry.created = true;
     if (event.type === 'bug.regressed') entry.regressed = true;
+    if (event.analyzed) entry.analyzed = true;
     entry.occurrences += event.occurrences ?? 0;
     pending.set(event.bug_id, entry);
     scheduleEvaluation();
@@ -169,6 +184,7 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     if (trigger === 'new_bug' && !change.created) return false;
     if (trigger === 'regression' && !change.regressed) return false;
     if (trigger === 'spike' && change.occurrences === 0) return false;
+    if (trigger === 'analysis' && !change.analyzed) return false;
     // Keyed by the rule's version too, so editing a rule (say, a shorter throttle) takes effect at once.
     const key = `${rule.id}:${rule.updatedAt.getTime()}:${bug.id}`;
     const hint = throttledUntil.get(key);
@@ -190,11 +206,22 @@ export function createAlertDispatcher(options: DispatcherOptions) {
       spike = { count, window_minutes: windowMinutes };
     }
 
+    let analysis: AlertPayload['analysis'];
+    if (trigger === 'analysis') {
+      const [stored] = await db
+        .select({ severity: bugAnalyses.severity, summary: bugAnalyses.summary })
+        .from(bugAnalyses)
+        .where(eq(bugAnalyses.bugId, bug.id));
+      if (!stored || !atLeastAsSevere(stored.severity, rule.minSeverity)) return false;
+      analysis = stored;
+    }
+
     const payload: AlertPayload = {
       on: trigger,
       rule: { id: rule.id, name: rule.name },
       bug: alertBug(bug, options.publicUrl),
       ...(spike ? { spike } : {}),
+      ...(analysis ? { analysis } : {}),
       triggered_at: now.toISOString(),
     };
     const delivery = await queueAlert(

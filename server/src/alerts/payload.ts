@@ -28,6 +28,7 @@ export type AlertPayload = {
   rule: { id: number; name: string };
   bug: AlertBug | null;
   spike?: { count: number; window_minutes: number };
+  analysis?: { severity: string; summary: string };
   triggered_at: string;
 };
 
@@ -56,6 +57,7 @@ const headlines: Record<DeliveryTrigger, string> = {
   new_bug: 'New bug',
   regression: 'Regression',
   spike: 'Spike',
+  analysis: 'Analysed as severe',
   test: 'Test alert',
 };
 

@@ -14,6 +14,7 @@ export function ruleValues(rule: CreateAlertRule): RuleValues {
     minLevel: rule.min_level ?? null,
     spikeThreshold: rule.on === 'spike' ? (rule.spike_threshold ?? null) : null,
     spikeWindowMinutes: rule.on === 'spike' ? (rule.spike_window_minutes ?? null) : null,
+    minSeverity: rule.on === 'analysis' ? (rule.min_severity ?? null) : null,
     throttleMinutes: rule.throttle_minutes,
     channel: rule.channel,
     url: rule.url,

@@ -412,3 +412,48 @@ describe('bug analysis when unconfigured', () => {
     });
   });
 });
+
+describe('alerts on analysed severity', () => {
+  it('fires a rule once the model rates a bug at least its min_severity, and not below it', async () => {
+    const { createAlertDispatcher } = await import('../alerts/dispatcher.ts');
+    const { startWebhookReceiver } = await import('../alerts/webhook-receiver.ts');
+    const { createdAlertRuleSchema } = await import('../routes/alerts/schema.ts');
+    const receiver = await startWebhookReceiver();
+    const dispatcher = createAlertDispatcher({ db: h.db, events: h.events, clock: clock.now, log: () => {}, rulesTtlMs: 0 });
+    dispatcher.start();
+    try {
+      const bad = await h.admin('POST', '/api/v1/alerts', { name: 'x', on: 'analysis', url: receiver.url });
+      expect(bad.status).toBe(400);
+      const created = await h.admin('POST', '/api/v1/alerts', {
+        name: 'severe bugs',
+        on: 'analysis',
+        min_severity: 'high',
+        url: `${receiver.url}/hook`,
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      expect(createdAlertRuleSchema.parse(await created.json())).toMatchObject({ on: 'analysis', min_severity: 'high' });
+
+      let critical = 0;
+      model.script((request) => ({
+        content: JSON.stringify({
+          analyses: request.bugIds.map((id) => goodItem(id, { severity: id === critical ? 'critical' : 'low' })),
+        }),
+      }));
+      const w = worker();
+      const [first, low] = await newBugs(2);
+      critical = first;
+      await w.idle();
+      await dispatcher.idle();
+
+      const analysed = receiver.received
+        .map((delivery) => JSON.parse(delivery.body) as { on: string; bug: { id: number }; analysis?: { severity: string } })
+        .filter((payload) => payload.on === 'analysis');
+      expect(analysed.map((payload) => payload.bug.id)).toEqual([critical]);
+      expect(analysed[0].analysis?.severity).toBe('critical');
+      expect(analysed.some((payload) => payload.bug.id === low)).toBe(false);
+    } finally {
+      await dispatcher.stop();
+      await receiver.close();
+    }
+  });
+});

@@ -158,7 +158,7 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
         return finishJob(db, job, outcome, now).then((stored) => {
           // Lets open dashboards refresh; alerts and metrics ignore an update without occurrences.
           const bug = byId.get(job.bugId);
-          if (stored && outcome.status === 'done' && bug) events.publish({ type: 'bug.updated', bug_id: bug.id, project_id: bug.projectId, occurrences: 0 });
+          if (stored && outcome.status === 'done' && bug) events.publish({ type: 'bug.updated', bug_id: bug.id, project_id: bug.projectId, occurrences: 0, analyzed: true });
         });
       }),
     );

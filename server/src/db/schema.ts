@@ -147,6 +147,8 @@ export const alertRules = pgTable(
     minLevel: text('min_level'),
     spikeThreshold: integer('spike_threshold'),
     spikeWindowMinutes: integer('spike_window_minutes'),
+    /** For `on: analysis`: fire when the model rates a bug at least this severe. */
+    minSeverity: text('min_severity'),
     throttleMinutes: integer('throttle_minutes').notNull(),
     channel: text('channel').notNull(),
     url: text('url').notNull(),

@@ -35,6 +35,7 @@ export function toAlertRuleJson(row: AlertRuleRow): AlertRule {
     min_level: row.minLevel as AlertRule['min_level'],
     spike_threshold: row.spikeThreshold,
     spike_window_minutes: row.spikeWindowMinutes,
+    min_severity: row.minSeverity as AlertRule['min_severity'],
     throttle_minutes: row.throttleMinutes,
     channel: row.channel as AlertRule['channel'],
     url: row.url,
@@ -113,6 +114,7 @@ export function alertRoutes(deps: AppDeps) {
     if (changes.on && changes.on !== 'spike') {
       if (changes.spike_threshold === undefined) merged.spike_threshold = null;
       if (changes.spike_window_minutes === undefined) merged.spike_window_minutes = null;
+      if (changes.min_severity === undefined) merged.min_severity = null;
     }
     const rule = parseWith(createAlertRuleSchema, merged, 'body');
     const row = await updateRule(deps.db, id, ruleValues(rule), deps.clock());

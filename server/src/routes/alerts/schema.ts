@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { analysisSeverities } from '../../schemas/analysis.ts';
 import { levelSchema, levels, projectIdSchema, sourceSchema, sources } from '../../schemas/report.ts';
 
-export const alertTriggers = ['new_bug', 'regression', 'spike'] as const;
+/** `analysis`: the language model rated the bug at least `min_severity`. */
+export const alertTriggers = ['new_bug', 'regression', 'spike', 'analysis'] as const;
 export type AlertTrigger = (typeof alertTriggers)[number];
 /** `test` deliveries come from `POST /alerts/:id/test`, never from a rule firing. */
 export type DeliveryTrigger = AlertTrigger | 'test';
@@ -24,6 +26,7 @@ const ruleFields = {
   min_level: levelSchema.nullish(),
   spike_threshold: z.number().int().min(2).max(1_000_000).nullish(),
   spike_window_minutes: z.number().int().min(1).max(1440).nullish(),
+  min_severity: z.enum(analysisSeverities).nullish(),
   throttle_minutes: z.number().int().min(1).max(10_080),
   channel: z.enum(alertChannels),
   url: webhookUrl,
@@ -32,7 +35,7 @@ const ruleFields = {
 };
 
 function checkSpikeFields(
-  rule: { on?: AlertTrigger; spike_threshold?: number | null; spike_window_minutes?: number | null },
+  rule: { on?: AlertTrigger; spike_threshold?: number | null; spike_window_minutes?: number | null; min_severity?: string | null },
   ctx: z.RefinementCtx,
 ) {
   const spike = rule.on === 'spike';
@@ -41,6 +44,10 @@ function checkSpikeFields(
     if (spike && !present) ctx.addIssue({ code: 'custom', path: [field], message: 'required when on is "spike"' });
     if (!spike && present) ctx.addIssue({ code: 'custom', path: [field], message: 'only for on: "spike"' });
   }
+  const analysis = rule.on === 'analysis';
+  const severity = rule.min_severity !== undefined && rule.min_severity !== null;
+  if (analysis && !severity) ctx.addIssue({ code: 'custom', path: ['min_severity'], message: 'required when on is "analysis"' });
+  if (!analysis && severity) ctx.addIssue({ code: 'custom', path: ['min_severity'], message: 'only for on: "analysis"' });
 }
 
 export const createAlertRuleSchema = z
@@ -69,6 +76,7 @@ export const alertRuleSchema = z.object({
   min_level: z.enum(levels).nullable(),
   spike_threshold: z.number().nullable(),
   spike_window_minutes: z.number().nullable(),
+  min_severity: z.enum(analysisSeverities).nullable(),
   throttle_minutes: z.number(),
   channel: z.enum(alertChannels),
   url: z.string(),

@@ -22,7 +22,14 @@ import './alerts.css';
 
 type AlertsApi = ReturnType<typeof createAlertsApi>;
 
-const triggerLabels: Record<AlertTrigger, string> = { new_bug: 'New bug', regression: 'Regression', spike: 'Spike' };
+const triggerLabels: Record<AlertTrigger, string> = {
+  new_bug: 'New bug',
+  regression: 'Regression',
+  spike: 'Spike',
+  analysis: 'Analysed severity',
+};
+const severityOptions = ['critical', 'high', 'medium', 'low'] as const;
+type Severity = (typeof severityOptions)[number];
 const channelLabels: Record<AlertChannel, string> = { webhook: 'Webhook', slack: 'Slack' };
 const statusLabels: Record<DeliveryStatus, string> = { pending: 'Pending', sending: 'Sending', delivered: 'Delivered', failed: 'Failed' };
 const levelOptions = Object.keys(levelLabels) as Level[];
@@ -31,6 +38,7 @@ const sourceOptions = Object.keys(sourceLabels) as Source[];
 const deliveriesPollMs = 3000;
 
 function triggerText(rule: AlertRule): string {
+  if (rule.on === 'analysis') return `Analysed ${rule.min_severity} or worse`;
   if (rule.on !== 'spike') return triggerLabels[rule.on];
   return `Spike: ${rule.spike_threshold} in ${rule.spike_window_minutes} min`;
 }
@@ -219,6 +227,7 @@ type FormState = {
   on: AlertTrigger;
   spikeThreshold: string;
   spikeWindow: string;
+  minSeverity: Severity;
   projectId: string;
   source: '' | Source;
   minLevel: '' | Level;
@@ -232,6 +241,7 @@ const emptyForm: FormState = {
   on: 'new_bug',
   spikeThreshold: '50',
   spikeWindow: '5',
+  minSeverity: 'high',
   projectId: '',
   source: '',
   minLevel: '',
@@ -263,6 +273,7 @@ function RuleForm({ api, projects, onCreated }: { api: AlertsApi; projects: Proj
       source: f.source || undefined,
       min_level: f.minLevel || undefined,
       ...(f.on === 'spike' ? { spike_threshold: toNumber(f.spikeThreshold), spike_window_minutes: toNumber(f.spikeWindow) } : {}),
+      ...(f.on === 'analysis' ? { min_severity: f.minSeverity } : {}),
     };
     busy.value = true;
     error.value = null;
@@ -335,6 +346,19 @@ function RuleForm({ api, projects, onCreated }: { api: AlertsApi; projects: Proj
               {fieldError('spike_window_minutes')}
             </label>
           </>
+        )}
+        {f.on === 'analysis' && (
+          <label class="field">
+            Severity at least
+            <select name="min-severity" value={f.minSeverity} onChange={(e) => set({ minSeverity: e.currentTarget.value as Severity })}>
+              {severityOptions.map((severity) => (
+                <option key={severity} value={severity}>
+                  {severity}
+                </option>
+              ))}
+            </select>
+            {fieldError('min_severity')}
+          </label>
         )}
         <label class="field">
           Project
