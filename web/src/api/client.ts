@@ -27,11 +27,11 @@ export class ApiError extends Error {
 
 export type ApiOptions = { onUnauthorized?: () => void; fetch?: typeof fetch };
 
-/** Typed calls to the Log Center API; the session cookie rides along, so no token lives in the page. */
-export function createApi(options: ApiOptions = {}) {
+/** One JSON call with the session cookie; a failure comes back as an ApiError from the error envelope. */
+export function createRequester(options: ApiOptions = {}) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await doFetch(path, {
@@ -56,7 +56,12 @@ export function createApi(options: ApiOptions = {}) {
       throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `The server answered ${res.status}.`, error?.issues);
     }
     return parsed as T;
-  }
+  };
+}
+
+/** Typed calls to the Log Center API; the session cookie rides along, so no token lives in the page. */
+export function createApi(options: ApiOptions = {}) {
+  const call = createRequester(options);
 
   const query = (params: URLSearchParams | Record<string, string | undefined>) => {
     const search = params instanceof URLSearchParams ? params : new URLSearchParams();
