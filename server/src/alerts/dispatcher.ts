@@ -5,6 +5,7 @@ import { analysisSeverities } from '../schemas/analysis.ts';
 import type { BugEvent, BugEvents } from '../events.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AlertChannel, AlertTrigger } from '../routes/alerts/schema.ts';
+import { createCoalescingRunner } from '../jobs/coalescing-runner.ts';
 import { buildAlertRequest } from './channels.ts';
 import { type AlertPayload, alertBug } from './payload.ts';
 import {
@@ -104,8 +105,6 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   let unsubscribe: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let evaluating: Promise<void> | undefined;
-  let delivering: Promise<void> | undefined;
-  let deliverAgain = false;
   let stopped = false;
   let rulesCache: { rules: AlertRuleRow[]; expires: number } | undefined;
 
@@ -237,22 +236,12 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     return delivery !== undefined;
   }
 
-  function triggerDelivery() {
-    if (stopped) return;
-    if (delivering) {
-      deliverAgain = true;
-      return;
-    }
-    delivering = deliverDue()
-      .catch((error) => log('delivering alerts failed', error))
-      .finally(() => {
-        delivering = undefined;
-        if (deliverAgain) {
-          deliverAgain = false;
-          triggerDelivery();
-        }
-      });
-  }
+  const deliveryRunner = createCoalescingRunner(
+    () => deliverDue(),
+    (error) => log('delivering alerts failed', error),
+    () => stopped,
+  );
+  const triggerDelivery = () => deliveryRunner.trigger();
 
   async function deliverDue(): Promise<void> {
     while (!stopped) {
@@ -334,9 +323,9 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     },
     /** Resolves when every received event is evaluated and every due delivery attempted. */
     async idle() {
-      while (evaluating || delivering || pending.size > 0) {
+      while (evaluating || deliveryRunner.current || pending.size > 0) {
         if (pending.size > 0 && !evaluating) scheduleEvaluation();
-        await Promise.all([evaluating, delivering]);
+        await Promise.all([evaluating, deliveryRunner.current]);
       }
     },
     /** Attempts every delivery that is due now (used by the poll timer, and by tests that move the clock). */

@@ -1,3 +1,4 @@
+import { createCoalescingRunner } from '../jobs/coalescing-runner.ts';
 import { inArray } from 'drizzle-orm';
 import { backoffMs } from '../alerts/dispatcher.ts';
 import type { LlmConfig } from '../config.ts';
@@ -65,8 +66,6 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
   let unsubscribe: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let enqueuing: Promise<void> | undefined;
-  let running: Promise<void> | undefined;
-  let runAgain = false;
   let stopped = false;
   let capLogged = false;
 
@@ -99,22 +98,12 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
     trigger();
   }
 
-  function trigger() {
-    if (stopped) return;
-    if (running) {
-      runAgain = true;
-      return;
-    }
-    running = runDue()
-      .catch((error) => log('analysing bugs failed', error))
-      .finally(() => {
-        running = undefined;
-        if (runAgain) {
-          runAgain = false;
-          trigger();
-        }
-      });
-  }
+  const runner = createCoalescingRunner(
+    () => runDue(),
+    (error) => log('analysing bugs failed', error),
+    () => stopped,
+  );
+  const trigger = () => runner.trigger();
 
   async function runDue(): Promise<void> {
     while (!stopped) {
@@ -231,9 +220,9 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
     },
     /** Resolves when every received event is queued and every due job attempted. */
     async idle() {
-      while (enqueuing || running || queued.new.size + queued.regression.size > 0) {
+      while (enqueuing || runner.current || queued.new.size + queued.regression.size > 0) {
         if (queued.new.size + queued.regression.size > 0 && !enqueuing) scheduleEnqueue();
-        await Promise.all([enqueuing, running]);
+        await Promise.all([enqueuing, runner.current]);
       }
     },
     /** Analyses every job that is due now (the poll timer, and tests that move the clock). */

@@ -2,8 +2,8 @@ import type { ApiKey, Project } from '../schemas/project.ts';
 import type { Bug, Occurrence } from '../schemas/bug.ts';
 import type { ApiKeyRow, BugRow, OccurrenceRow, ProjectRow } from './schema.ts';
 
-const iso = (value: Date) => value.toISOString();
-const isoOrNull = (value: Date | null) => (value ? value.toISOString() : null);
+export const iso = (value: Date) => value.toISOString();
+export const isoOrNull = (value: Date | null) => (value ? value.toISOString() : null);
 
 export function toBugJson(row: BugRow): Bug {
   return {

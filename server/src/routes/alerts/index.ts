@@ -13,6 +13,7 @@ import {
   updateRule,
 } from '../../alerts/queries.ts';
 import type { AlertDeliveryRow, AlertRuleRow } from '../../db/schema.ts';
+import { isoOrNull } from '../../db/serialize.ts';
 import { notFound } from '../../http/errors.ts';
 import { idParam, jsonBody, parseWith, queryOf } from '../../http/validate.ts';
 import {
@@ -23,7 +24,6 @@ import {
   updateAlertRuleSchema,
 } from './schema.ts';
 
-const isoOrNull = (value: Date | null) => (value ? value.toISOString() : null);
 
 export function toAlertRuleJson(row: AlertRuleRow): AlertRule {
   return {
