@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './app-env.ts';
 import { createKeyResolver, requireAdmin } from './auth/middleware.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { BugEvents } from './events.ts';
+import { bodySizeLimit } from './http/body.ts';
 import { ApiError, errorBody, errorResponse } from './http/errors.ts';
 import { sameOriginForCookieAuth, securityHeaders } from './http/security.ts';
 import { authFailureGuard } from './rate-limit/auth-failures.ts';
@@ -64,15 +64,7 @@ export function createApp(options: CreateAppOptions) {
   app.use('*', securityHeaders());
   app.use('/api/*', authFailureGuard(deps));
   app.use('/api/*', sameOriginForCookieAuth(deps));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `the body is larger than ${deps.config.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use('/api/*', bodySizeLimit(deps.config.maxBodyBytes));
 
   app.route('/', opsRoutes(deps));
   app.route('/', metricsRoutes(deps.metrics));

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { type SQL, sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -106,6 +106,21 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+const dialect = new PgDialect();
+
+/**
+ * `queryRows` for a hot statement whose text never changes: on PostgreSQL it runs as a
+ * named prepared statement, so each execution is one round trip (drizzle's `execute`
+ * describes the statement first, every time) and the server reuses its plan.
+ */
+export async function queryRowsPrepared<T>(db: Db, query: SQL): Promise<T[]> {
+  const client = (db as unknown as { $client?: { unsafe?: unknown } }).$client;
+  if (typeof client?.unsafe !== 'function') return queryRows<T>(db, query);
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const run = client.unsafe as (text: string, params: unknown[], options: { prepare: boolean }) => Promise<T[]>;
+  return [...(await run.call(client, text, params, { prepare: true }))];
 }
 
 export { sql };

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { readBody } from './body.ts';
 import { ApiError, badRequest, zodIssues } from './errors.ts';
 
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
@@ -14,9 +15,9 @@ export async function readJson(c: Context): Promise<unknown> {
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
   }
-  const text = await c.req.text();
+  const body = await readBody(c);
   try {
-    return JSON.parse(text);
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   }

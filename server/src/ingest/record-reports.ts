@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.ts';
+import { type Db, queryRowsPrepared } from '../db/client.ts';
 import { projects } from '../db/schema.ts';
 import type { ReportResult } from '../schemas/report.ts';
 import type { PreparedReport } from './prepare-report.ts';
@@ -62,7 +62,7 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
 
   const latest = groups.map((group) => group.latest);
   const nowIso = now.toISOString();
-  const [row] = await queryRows<{ bugs: BugReturn[]; occurrence_ids: number[] }>(
+  const [row] = await queryRowsPrepared<{ bugs: BugReturn[]; occurrence_ids: number[] }>(
     db,
     sql`
     with input as (

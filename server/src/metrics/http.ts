@@ -1,7 +1,8 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { claimedSource } from '../ingest/routes.ts';
 import type { AppEnv } from '../app-env.ts';
+import { readBody } from '../http/body.ts';
 import type { Metrics, ReportOutcome } from './metrics.ts';
 
 const jsonIngestPath = /^\/api\/v1\/logs\/report(\/batch)?\/?$/;
@@ -14,16 +15,16 @@ function outcomeOf(status: number): ReportOutcome {
 }
 
 /** A whole request refused before its route could count it (auth, size, content type, JSON). */
-async function countRefusedRequest(c: Context, metrics: Metrics, status: number): Promise<void> {
-  let body: unknown;
+async function countRefusedRequest(body: Promise<Buffer>, metrics: Metrics, status: number): Promise<void> {
+  let parsed: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    parsed = JSON.parse((await body).toString('utf8'));
   } catch {
     metrics.reportsReceived.inc({ source: 'unknown', outcome: outcomeOf(status) });
     return;
   }
-  const wrapped = (body as { reports?: unknown } | null)?.reports;
-  const items: unknown[] = Array.isArray(body) ? body : Array.isArray(wrapped) ? wrapped : [body];
+  const wrapped = (parsed as { reports?: unknown } | null)?.reports;
+  const items: unknown[] = Array.isArray(parsed) ? parsed : Array.isArray(wrapped) ? wrapped : [parsed];
   for (const item of items.slice(0, 1000)) metrics.reportsReceived.inc({ source: claimedSource(item), outcome: outcomeOf(status) });
 }
 
@@ -45,8 +46,10 @@ export function metricsMiddleware(metrics: Metrics): MiddlewareHandler<AppEnv> {
     if (c.req.method !== 'POST' || (status >= 200 && status < 300) || c.get('reportsCounted')) return;
     const path = c.req.path;
     if (jsonIngestPath.test(path)) {
+      // Start reading now: once the response is sent, Node discards a body nobody is reading.
+      const body = readBody(c);
       setImmediate(() => {
-        countRefusedRequest(c, metrics, status).catch(() => {});
+        countRefusedRequest(body, metrics, status).catch(() => {});
       });
     } else if (sentryIngestPath.test(path)) {
       metrics.reportsReceived.inc({ source: 'runtime', outcome: outcomeOf(status) });

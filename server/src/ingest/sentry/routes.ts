@@ -9,6 +9,7 @@ import { getProjectByDsnId } from '../../db/queries/projects.ts';
 import type { ProjectRow } from '../../db/schema.ts';
 import { ApiError, badRequest, forbidden, notFound, unauthorized } from '../../http/errors.ts';
 import { parseWith } from '../../http/validate.ts';
+import { readBody as readRawBody } from '../../http/body.ts';
 import { reportSchema } from '../../schemas/report.ts';
 import { prepareReport } from '../prepare-report.ts';
 import type { ReportWriter } from '../routes.ts';
@@ -104,7 +105,7 @@ export function sentryRoutes(deps: AppDeps, keys: KeyResolver, write: ReportWrit
   }
 
   async function readBody(c: Context): Promise<Buffer> {
-    return decodeBody(new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-encoding'), maxBytes);
+    return decodeBody(new Uint8Array(await readRawBody(c)), c.req.header('content-encoding'), maxBytes);
   }
 
   async function store(project: ProjectRow, events: StoredEvent[]): Promise<void> {
