@@ -19,7 +19,10 @@ export type ReportWriter = ((reports: PreparedReport[]) => Promise<ReportResult[
  */
 export function createReportWriter(deps: AppDeps, options: Partial<GroupCommitOptions> = {}): ReportWriter {
   const committer = createGroupCommitter(async (reports) => {
+    const started = performance.now();
     const outcome = await recordReports(deps.db, reports, deps.clock());
+    deps.metrics.ingestBatchSize.observe(reports.length);
+    deps.metrics.ingestBatchDuration.observe((performance.now() - started) / 1000);
     for (const bug of outcome.bugs) {
       deps.events.publish({
         type: bug.isNew ? 'bug.created' : bug.regressed ? 'bug.regressed' : 'bug.updated',
@@ -30,6 +33,7 @@ export function createReportWriter(deps: AppDeps, options: Partial<GroupCommitOp
     }
     return outcome;
   }, options);
+  deps.metrics.watchIngestQueue(() => committer.pending);
   const write = async (reports: PreparedReport[]) => {
     try {
       const results = await committer.submit(reports);

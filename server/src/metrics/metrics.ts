@@ -63,6 +63,27 @@ export function createMetrics() {
     labelNames: ['table', 'reason'] as const,
     registers: [registry],
   });
+  const ingestBatchSize = new Histogram({
+    name: 'log_center_ingest_batch_reports',
+    help: 'Reports written per group-committed ingest transaction.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [registry],
+  });
+  const ingestBatchDuration = new Histogram({
+    name: 'log_center_ingest_batch_duration_seconds',
+    help: 'Time to write one group-committed ingest transaction, from send to commit.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  let ingestPending: () => number = () => 0;
+  new Gauge({
+    name: 'log_center_ingest_pending_reports',
+    help: 'Reports accepted and not yet committed; past LOG_CENTER_INGEST_MAX_PENDING new ones get 503.',
+    registers: [registry],
+    collect() {
+      this.set(ingestPending());
+    },
+  });
 
   let db: Db | undefined;
   let poolSize: number | undefined;
@@ -141,6 +162,12 @@ export function createMetrics() {
     alertsTriggered,
     alertDeliveries,
     retentionDeleted,
+    ingestBatchSize,
+    ingestBatchDuration,
+    /** Lets the scrape report how many reports wait for their transaction. */
+    watchIngestQueue(pending: () => number) {
+      ingestPending = pending;
+    },
     /** Lets the scrape report database connections; `poolSize` only for PostgreSQL. */
     watchDatabase(database: Db, options: { poolSize?: number } = {}) {
       db = database;
