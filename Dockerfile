@@ -36,4 +36,7 @@ USER 1000:1000
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--enable-source-maps", "dist/server/index.js"]
+# As `npm start`: a heap limit makes V8 collect before growing. Without one it sizes the heap
+# from the host's memory and a busy server sits at ~190 MB instead of ~135 MB; 384 MB of
+# heap leaves room for the rest of the process inside k8s/server.yaml's 512Mi limit.
+CMD ["node", "--enable-source-maps", "--max-old-space-size=384", "dist/server/index.js"]

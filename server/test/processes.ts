@@ -5,9 +5,15 @@ export const repoRoot = new URL('../../', import.meta.url).pathname;
 
 export type Started = { child: ChildProcess; url: string; output: () => string };
 
+/** Node's flags in `npm start` (source maps, heap limit), so tests and benchmarks run the bundle as it is deployed. */
+export function startNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(new URL('package.json', `file://${repoRoot}`), 'utf8')) as { scripts: { start: string } };
+  return scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
+
 /** Starts an entry point (TypeScript through tsx, or a built .js) and waits until it prints "listening on <url>". */
 export function startProcess(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<Started> {
-  const args = entry.endsWith('.js') ? ['--enable-source-maps', entry] : ['--import', 'tsx', entry];
+  const args = entry.endsWith('.js') ? [...startNodeFlags(), entry] : ['--import', 'tsx', entry];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
