@@ -53,7 +53,7 @@ export function createApp(options: CreateAppOptions) {
     deps,
     createReportWriter(deps, {
       ...deps.config.ingest,
-      maxInFlight: Math.max(1, Math.min(8, deps.config.dbPoolSize - 2)),
+      maxInFlight: Math.max(1, Math.min(deps.config.ingest.maxInFlight, deps.config.dbPoolSize - 2)),
     }),
   );
   const admin = requireAdmin(deps);

@@ -42,6 +42,7 @@ export const configSchema = z.object({
   LOG_CENTER_INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   LOG_CENTER_INGEST_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
   LOG_CENTER_INGEST_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
+  LOG_CENTER_INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   LOG_CENTER_LLM_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   LOG_CENTER_LLM_API_KEY: optionalString,
   LOG_CENTER_LLM_MODEL: optionalString,
@@ -68,7 +69,7 @@ export type Config = {
   authFailuresPerMinute: number;
   scrubPatterns: RegExp[];
   dbPoolSize: number;
-  ingest: { maxBatch: number; maxWaitMs: number; maxPending: number };
+  ingest: { maxBatch: number; maxWaitMs: number; maxPending: number; maxInFlight: number };
   /** Bug analysis by a language model; undefined (off) unless LOG_CENTER_LLM_URL is set. */
   llm: LlmConfig | undefined;
 };
@@ -120,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBatch: e.LOG_CENTER_INGEST_MAX_BATCH,
       maxWaitMs: e.LOG_CENTER_INGEST_WAIT_MS,
       maxPending: e.LOG_CENTER_INGEST_MAX_PENDING,
+      maxInFlight: e.LOG_CENTER_INGEST_MAX_IN_FLIGHT,
     },
     llm: e.LOG_CENTER_LLM_URL
       ? {
