@@ -35,6 +35,9 @@ describe('GET /metrics', () => {
       log_center_alert_deliveries_total: 'counter',
       log_center_alerts_triggered_total: 'counter',
       log_center_retention_deleted_total: 'counter',
+      log_center_ingest_batch_reports: 'histogram',
+      log_center_ingest_batch_duration_seconds: 'histogram',
+      log_center_ingest_pending_reports: 'gauge',
       log_center_db_up: 'gauge',
       log_center_db_connections: 'gauge',
       log_center_db_pool_max: 'gauge',
@@ -78,6 +81,11 @@ describe('GET /metrics', () => {
     expect(delta(after, reports('cicd', 'rejected'))).toBe(1);
     expect(delta(after, reports('deployment', 'new'))).toBe(1);
     expect(delta(after, { name: 'log_center_bugs_created_total', labels: {} })).toBe(3);
+
+    // Five stored reports (two alone, three in the batch), however the writer grouped them.
+    expect(delta(after, { name: 'log_center_ingest_batch_reports_sum', labels: {} })).toBe(5);
+    expect(delta(after, { name: 'log_center_ingest_batch_duration_seconds_count', labels: {} })).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(after, 'log_center_ingest_pending_reports')).toBe(0);
 
     const latency = { method: 'POST', route: '/api/v1/logs/report', status: '201' };
     expect(delta(after, { name: 'log_center_http_request_duration_seconds_count', labels: latency })).toBe(1);

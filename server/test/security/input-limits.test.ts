@@ -1,9 +1,10 @@
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bugDetailSchema } from '../../src/schemas/bug.ts';
 import { errorBodySchema } from '../../src/schemas/error.ts';
 import { reportResultSchema } from '../../src/schemas/report.ts';
-import { createHarness, type Harness } from '../harness.ts';
+import { createHarness, type Harness, startTestServer } from '../harness.ts';
 
 let h: Harness;
 let apiKey: string;
@@ -74,5 +75,41 @@ describe('input limits', () => {
       headers: { 'content-encoding': 'gzip' },
     });
     await expectError(res, 413, 'payload_too_large');
+  });
+
+  it('reads a chunked body (no Content-Length) over HTTP, and answers 413 once one runs past the bound', async () => {
+    const server = await startTestServer();
+    const { apiKey: key } = await server.createProject('chunked');
+    // Sends the body in several writes with Transfer-Encoding: chunked, as a streaming client does.
+    const send = (chunks: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${server.url}/api/v1/logs/report`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    try {
+      const json = JSON.stringify({ error_type: 'Chunked', message: 'sent in pieces' });
+      const stored = await send([json.slice(0, 10), json.slice(10, 20), json.slice(20)]);
+      expect(stored.status).toBe(201);
+      expect(reportResultSchema.parse(JSON.parse(stored.body)).occurrence_count).toBe(1);
+
+      const big = JSON.stringify({ error_type: 'Chunked', message: 'x'.repeat(1_100_000) });
+      const refused = await send(Array.from({ length: 12 }, (_, i) => big.slice(i * 100_000, (i + 1) * 100_000)));
+      expect(refused.status).toBe(413);
+      expect(errorBodySchema.parse(JSON.parse(refused.body)).error.code).toBe('payload_too_large');
+    } finally {
+      await server.close();
+    }
   });
 });
