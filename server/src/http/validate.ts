@@ -16,8 +16,10 @@ export async function readJson(c: Context): Promise<unknown> {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
   }
   const body = await readBody(c);
+  // A leading UTF-8 byte order mark (PowerShell, some Windows tools) is not part of the JSON.
+  const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8', hasBom ? 3 : 0));
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   }

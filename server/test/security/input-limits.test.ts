@@ -103,6 +103,10 @@ describe('input limits', () => {
       const stored = await send([json.slice(0, 10), json.slice(10, 20), json.slice(20)]);
       expect(stored.status).toBe(201);
       expect(reportResultSchema.parse(JSON.parse(stored.body)).occurrence_count).toBe(1);
+      // With a UTF-8 byte order mark in front, as PowerShell sends it.
+      const withBom = await send([`\uFEFF${json}`]);
+      expect(withBom.status).toBe(200);
+      expect(reportResultSchema.parse(JSON.parse(withBom.body)).occurrence_count).toBe(2);
 
       const big = JSON.stringify({ error_type: 'Chunked', message: 'x'.repeat(1_100_000) });
       const refused = await send(Array.from({ length: 12 }, (_, i) => big.slice(i * 100_000, (i + 1) * 100_000)));
