@@ -92,14 +92,22 @@ export function createAppState(options: { api?: Api; storage?: Storage | null; l
     }, 4000);
   }
 
+  // "system" is resolved here, so the stylesheet holds the dark palette once, under [data-theme='dark'].
+  const systemDark = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+  systemDark?.addEventListener('change', () => {
+    if (theme.peek() === 'system') showTheme('system');
+  });
+
+  function showTheme(next: Theme) {
+    if (typeof document === 'undefined') return;
+    document.documentElement.dataset.theme = next === 'system' ? (systemDark?.matches ? 'dark' : 'light') : next;
+  }
+
   function applyTheme(next: Theme) {
     theme.value = next;
     if (next === 'system') storage?.removeItem(themeKey);
     else storage?.setItem(themeKey, next);
-    if (typeof document !== 'undefined') {
-      if (next === 'system') delete document.documentElement.dataset.theme;
-      else document.documentElement.dataset.theme = next;
-    }
+    showTheme(next);
   }
 
   return {
