@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alertDeliveries, alertRules, alertThrottles } from '../db/schema.ts';
 import { alertDeliveryListSchema, createdAlertRuleSchema } from '../routes/alerts/schema.ts';
 import { createHarness, createTestClock, type Harness } from '../../test/harness.ts';
-import { type AlertDispatcher, backoffMs, createAlertDispatcher } from './dispatcher.ts';
+import { backoffMs } from '../http/outbound.ts';
+import { type AlertDispatcher, createAlertDispatcher } from './dispatcher.ts';
 import type { AlertPayload } from './payload.ts';
 import { type ReceivedWebhook, startWebhookReceiver } from './webhook-receiver.ts';
 

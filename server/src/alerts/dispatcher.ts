@@ -17,6 +17,7 @@ import {
   queueAlert,
 } from './queries.ts';
 import { ruleMatchesBug } from './rules.ts';
+import { backoffMs, describeFailure, describeStatus, retryAfterMs, retryableStatus } from '../http/outbound.ts';
 
 export type DispatcherOptions = {
   db: Db;
@@ -52,31 +53,6 @@ function atLeastAsSevere(severity: string, threshold: string | null): boolean {
 type PendingBug = { projectId: string; created: boolean; regressed: boolean; analyzed: boolean; occurrences: number };
 
 const evaluateBatch = 200;
-
-/** Backoff after `attempts` failed tries: base, 2×base, 4×base… capped; a `Retry-After` of the receiver wins when longer. */
-export function backoffMs(attempts: number, baseMs: number, maxMs: number, retryAfterMs?: number): number {
-  const exponential = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
-  return retryAfterMs !== undefined ? Math.min(maxMs, Math.max(exponential, retryAfterMs)) : exponential;
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** `fetch failed` alone helps nobody: name the cause (ECONNREFUSED, a TLS error, a timeout). */
-function describeFailure(failure: unknown, timeoutMs: number): string {
-  const error = failure as Error & { cause?: { code?: string; message?: string } };
-  if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = error.cause?.code ?? error.cause?.message;
-  return cause ? `${error.message} (${cause})` : String(error.message ?? failure);
-}
-
-// 408 and 429 are the receiver asking to come back later; other 4xx will not heal by retrying.
-const retryableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
 
 /**
  * Turns bug events into alert deliveries and sends them, off the ingest path: the event
@@ -291,7 +267,7 @@ export function createAlertDispatcher(options: DispatcherOptions) {
       status = response.status;
       const text = await response.text().catch(() => '');
       if (response.ok) return { status: 'delivered', responseStatus: status };
-      error = `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+      error = describeStatus(status, text);
       wait = retryAfterMs(response.headers.get('retry-after'));
       if (!retryableStatus(status)) return { status: 'failed', responseStatus: status, error };
     } catch (failure) {

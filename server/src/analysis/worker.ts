@@ -1,6 +1,6 @@
 import { createCoalescingRunner } from '../jobs/coalescing-runner.ts';
 import { inArray } from 'drizzle-orm';
-import { backoffMs } from '../alerts/dispatcher.ts';
+import { backoffMs, describeFailure, describeStatus, retryAfterMs, retryableStatus } from '../http/outbound.ts';
 import type { LlmConfig } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { type AnalysisJobRow, type BugRow, bugs } from '../db/schema.ts';
@@ -37,11 +37,6 @@ type Attempt =
   | { kind: 'answer'; body: unknown }
   | { kind: 'retry'; error: string; retryAfterMs?: number }
   | { kind: 'rejected'; error: string };
-
-function retryAfterMs(header: string | null): number | undefined {
-  const seconds = Number(header ?? '');
-  return header && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
 
 /**
  * Analyses new and regressed bugs with a language model, off the ingest path: bug events only
@@ -189,15 +184,13 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
         }
       }
       const text = await response.text().catch(() => '');
-      const error = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-      if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      const error = describeStatus(response.status, text);
+      if (retryableStatus(response.status)) {
         return { kind: 'retry', error, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
       }
       return { kind: 'rejected', error };
     } catch (failure) {
-      const error = failure as Error & { cause?: { code?: string } };
-      if (error.name === 'TimeoutError') return { kind: 'retry', error: `no answer within ${llm.timeoutMs} ms` };
-      return { kind: 'retry', error: error.cause?.code ? `${error.message} (${error.cause.code})` : String(error.message) };
+      return { kind: 'retry', error: describeFailure(failure, llm.timeoutMs) };
     }
   }
 
