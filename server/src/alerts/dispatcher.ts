@@ -5,7 +5,7 @@ import { analysisSeverities } from '../schemas/analysis.ts';
 import type { BugEvent, BugEvents } from '../events.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AlertChannel, AlertTrigger } from '../routes/alerts/schema.ts';
-import { createCoalescingRunner } from '../jobs/coalescing-runner.ts';
+import { createEventWorker } from '../jobs/event-worker.ts';
 import { buildAlertRequest } from './channels.ts';
 import { type AlertPayload, alertBug } from './payload.ts';
 import {
@@ -78,10 +78,6 @@ export function createAlertDispatcher(options: DispatcherOptions) {
   const pending = new Map<number, PendingBug>();
   // Rule/bug pairs known to be throttled until a time: saves the spike count query under a flood.
   const throttledUntil = new Map<string, number>();
-  let unsubscribe: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let evaluating: Promise<void> | undefined;
-  let stopped = false;
   let rulesCache: { rules: AlertRuleRow[]; expires: number } | undefined;
 
   async function enabledRules(): Promise<AlertRuleRow[]> {
@@ -92,10 +88,10 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     return rules;
   }
 
-  function onEvent(event: BugEvent) {
+  function take(event: BugEvent): boolean {
     const relevant =
       event.type === 'bug.created' || event.type === 'bug.regressed' || event.analyzed === true || (event.occurrences ?? 0) > 0;
-    if (!relevant) return;
+    if (!relevant) return false;
     const entry = pending.get(event.bug_id) ?? {
       projectId: event.project_id,
       created: false,
@@ -108,26 +104,15 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     if (event.analyzed) entry.analyzed = true;
     entry.occurrences += event.occurrences ?? 0;
     pending.set(event.bug_id, entry);
-    scheduleEvaluation();
-  }
-
-  function scheduleEvaluation() {
-    if (evaluating || stopped) return;
-    evaluating = new Promise<void>((resolve) => setTimeout(resolve, evaluateDelayMs))
-      .then(evaluateLoop)
-      .catch((error) => log('evaluating bug events failed', error))
-      .finally(() => {
-        evaluating = undefined;
-        if (pending.size > 0 && !stopped) scheduleEvaluation();
-      });
+    return true;
   }
 
   async function evaluateLoop() {
-    while (pending.size > 0 && !stopped) {
+    while (pending.size > 0 && !worker.stopped) {
       const batch = [...pending.entries()].slice(0, evaluateBatch);
       for (const [bugId] of batch) pending.delete(bugId);
       const queued = await evaluate(batch);
-      if (queued > 0) triggerDelivery();
+      if (queued > 0) worker.trigger();
     }
   }
 
@@ -212,15 +197,8 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     return delivery !== undefined;
   }
 
-  const deliveryRunner = createCoalescingRunner(
-    () => deliverDue(),
-    (error) => log('delivering alerts failed', error),
-    () => stopped,
-  );
-  const triggerDelivery = () => deliveryRunner.trigger();
-
   async function deliverDue(): Promise<void> {
-    while (!stopped) {
+    while (!worker.stopped) {
       const claimed = await claimDueDeliveries(db, clock(), claimBatch, leaseMs);
       if (claimed.length === 0) return;
       const ruleIds = [...new Set(claimed.map((delivery) => delivery.ruleId))];
@@ -280,35 +258,24 @@ export function createAlertDispatcher(options: DispatcherOptions) {
     return { status: 'pending', responseStatus: status, error, nextAttemptAt };
   }
 
+  const worker = createEventWorker({
+    events,
+    take,
+    hasTaken: () => pending.size > 0,
+    flush: evaluateLoop,
+    flushDelayMs: evaluateDelayMs,
+    work: deliverDue,
+    pollMs,
+    onError: (stage, error) => log(stage === 'flush' ? 'evaluating bug events failed' : 'delivering alerts failed', error),
+  });
+
   return {
-    start() {
-      if (unsubscribe) return;
-      stopped = false;
-      unsubscribe = events.subscribe(onEvent);
-      timer = setInterval(triggerDelivery, pollMs);
-      timer.unref();
-      triggerDelivery();
-    },
-    /** Stops listening and waits for work in progress; queued deliveries stay in the database. */
-    async stop() {
-      unsubscribe?.();
-      unsubscribe = undefined;
-      clearInterval(timer);
-      await this.idle();
-      stopped = true;
-    },
+    start: worker.start,
+    stop: worker.stop,
     /** Resolves when every received event is evaluated and every due delivery attempted. */
-    async idle() {
-      while (evaluating || deliveryRunner.current || pending.size > 0) {
-        if (pending.size > 0 && !evaluating) scheduleEvaluation();
-        await Promise.all([evaluating, deliveryRunner.current]);
-      }
-    },
+    idle: worker.idle,
     /** Attempts every delivery that is due now (used by the poll timer, and by tests that move the clock). */
-    async deliverDue() {
-      triggerDelivery();
-      await this.idle();
-    },
+    deliverDue: worker.runDue,
   };
 }
 

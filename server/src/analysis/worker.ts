@@ -1,4 +1,4 @@
-import { createCoalescingRunner } from '../jobs/coalescing-runner.ts';
+import { createEventWorker } from '../jobs/event-worker.ts';
 import { inArray } from 'drizzle-orm';
 import { backoffMs, describeFailure, describeStatus, retryAfterMs, retryableStatus } from '../http/outbound.ts';
 import type { LlmConfig } from '../config.ts';
@@ -58,28 +58,13 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`analysis: ${message}`, error ?? ''));
 
   const queued = { new: new Set<number>(), regression: new Set<number>() };
-  let unsubscribe: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let enqueuing: Promise<void> | undefined;
-  let stopped = false;
   let capLogged = false;
 
-  function onEvent(event: BugEvent) {
+  function take(event: BugEvent): boolean {
     if (event.type === 'bug.created') queued.new.add(event.bug_id);
     else if (event.type === 'bug.regressed') queued.regression.add(event.bug_id);
-    else return;
-    scheduleEnqueue();
-  }
-
-  function scheduleEnqueue() {
-    if (enqueuing || stopped) return;
-    enqueuing = new Promise<void>((resolve) => setTimeout(resolve, enqueueDelayMs))
-      .then(flushQueued)
-      .catch((error) => log('queueing bugs failed', error))
-      .finally(() => {
-        enqueuing = undefined;
-        if (queued.new.size + queued.regression.size > 0 && !stopped) scheduleEnqueue();
-      });
+    else return false;
+    return true;
   }
 
   async function flushQueued() {
@@ -90,18 +75,11 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
     const now = clock();
     await enqueueAnalyses(db, created, 'new', now);
     await enqueueAnalyses(db, regressed, 'regression', now);
-    trigger();
+    worker.trigger();
   }
 
-  const runner = createCoalescingRunner(
-    () => runDue(),
-    (error) => log('analysing bugs failed', error),
-    () => stopped,
-  );
-  const trigger = () => runner.trigger();
-
   async function runDue(): Promise<void> {
-    while (!stopped) {
+    while (!worker.stopped) {
       const now = clock();
       const remaining = llm.maxPerHour - (await countSentSince(db, new Date(now.getTime() - 3_600_000)));
       if (remaining <= 0) {
@@ -194,35 +172,25 @@ export function createAnalysisWorker(options: AnalysisWorkerOptions) {
     }
   }
 
+  const worker = createEventWorker({
+    events,
+    take,
+    hasTaken: () => queued.new.size + queued.regression.size > 0,
+    flush: flushQueued,
+    flushDelayMs: enqueueDelayMs,
+    work: runDue,
+    pollMs,
+    onError: (stage, error) => log(stage === 'flush' ? 'queueing bugs failed' : 'analysing bugs failed', error),
+  });
+
   return {
-    start() {
-      if (unsubscribe) return;
-      stopped = false;
-      unsubscribe = events.subscribe(onEvent);
-      timer = setInterval(trigger, pollMs);
-      timer.unref();
-      trigger();
-    },
+    start: worker.start,
     /** Stops listening and waits for the batch in flight; queued jobs stay in the database. */
-    async stop() {
-      unsubscribe?.();
-      unsubscribe = undefined;
-      clearInterval(timer);
-      await this.idle();
-      stopped = true;
-    },
+    stop: worker.stop,
     /** Resolves when every received event is queued and every due job attempted. */
-    async idle() {
-      while (enqueuing || runner.current || queued.new.size + queued.regression.size > 0) {
-        if (queued.new.size + queued.regression.size > 0 && !enqueuing) scheduleEnqueue();
-        await Promise.all([enqueuing, runner.current]);
-      }
-    },
+    idle: worker.idle,
     /** Analyses every job that is due now (the poll timer, and tests that move the clock). */
-    async runDue() {
-      trigger();
-      await this.idle();
-    },
+    runDue: worker.runDue,
   };
 }
 
