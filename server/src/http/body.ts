@@ -41,6 +41,12 @@ export function readBody(c: Context): Promise<Buffer> {
   return body;
 }
 
+/** A body as UTF-8 text, without the byte order mark some Windows tools put in front. */
+export function bodyText(body: Buffer): string {
+  const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+  return body.toString('utf8', hasBom ? 3 : 0);
+}
+
 function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) return reject(payloadTooLarge(maxBytes));

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { readBody } from './body.ts';
+import { bodyText, readBody } from './body.ts';
 import { ApiError, badRequest, zodIssues } from './errors.ts';
 
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
@@ -15,11 +15,9 @@ export async function readJson(c: Context): Promise<unknown> {
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
   }
-  const body = await readBody(c);
-  // A leading UTF-8 byte order mark (PowerShell, some Windows tools) is not part of the JSON.
-  const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+  const text = bodyText(await readBody(c));
   try {
-    return JSON.parse(body.toString('utf8', hasBom ? 3 : 0));
+    return JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { claimedSource } from '../ingest/routes.ts';
 import type { AppEnv } from '../app-env.ts';
-import { readBody } from '../http/body.ts';
+import { bodyText, readBody } from '../http/body.ts';
 import type { Metrics, ReportOutcome } from './metrics.ts';
 
 const jsonIngestPath = /^\/api\/v1\/logs\/report(\/batch)?\/?$/;
@@ -18,7 +18,7 @@ function outcomeOf(status: number): ReportOutcome {
 async function countRefusedRequest(body: Promise<Buffer>, metrics: Metrics, status: number): Promise<void> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse((await body).toString('utf8'));
+    parsed = JSON.parse(bodyText(await body));
   } catch {
     metrics.reportsReceived.inc({ source: 'unknown', outcome: outcomeOf(status) });
     return;
@@ -46,11 +46,8 @@ export function metricsMiddleware(metrics: Metrics): MiddlewareHandler<AppEnv> {
     if (c.req.method !== 'POST' || (status >= 200 && status < 300) || c.get('reportsCounted')) return;
     const path = c.req.path;
     if (jsonIngestPath.test(path)) {
-      // Start reading now: once the response is sent, Node discards a body nobody is reading.
-      const body = readBody(c);
-      setImmediate(() => {
-        countRefusedRequest(body, metrics, status).catch(() => {});
-      });
+      // Read now: once the response is sent, Node discards a body nobody is reading.
+      void countRefusedRequest(readBody(c), metrics, status);
     } else if (sentryIngestPath.test(path)) {
       metrics.reportsReceived.inc({ source: 'runtime', outcome: outcomeOf(status) });
     }
