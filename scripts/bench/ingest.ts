@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { benchReports } from './reports.ts';
+import { type ScratchDatabase, createScratchDatabase } from './scratch-database.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { peakRssMiB, repoRoot, startProcess, stopProcess } from '../../server/test/processes.ts';
 
@@ -52,21 +52,8 @@ export type LoadResult = {
   bytesPerRequest: number;
 };
 
-async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  if (args.embedded) return undefined;
-  const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `lc_bench_${process.pid}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
+function createBenchDatabase(): Promise<ScratchDatabase | undefined> {
+  return args.embedded ? Promise.resolve(undefined) : createScratchDatabase('lc_bench');
 }
 
 async function api(base: string, method: string, route: string, body?: unknown) {

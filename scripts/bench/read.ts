@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import { createApp } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import { openDatabase } from '../../server/src/db/client.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -19,16 +20,11 @@ const runs = Number(args.runs);
 const adminToken = 'bench-admin-token-0123456789';
 
 async function main() {
-  const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `lc_bench_read_${process.pid}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
+  const scratch = await createScratchDatabase('lc_bench_read');
+  const database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 10 });
   try {
     await database.migrate();
-    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
     const seedStart = performance.now();
     await sql.unsafe(`
       insert into projects (id, name) select 'project_' || i, 'Project ' || i from generate_series(0, 9) i;
@@ -106,8 +102,7 @@ async function main() {
     console.log(`worst p95: ${worst.toFixed(1)} ms`);
   } finally {
     await database.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
