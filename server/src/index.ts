@@ -6,6 +6,7 @@ import { openDatabase } from './db/client.ts';
 import { createAlertDispatcher } from './alerts/dispatcher.ts';
 import { startJobs } from './jobs/scheduler.ts';
 import { createAnalysisWorker } from './analysis/worker.ts';
+import { createSearchRefresher } from './search/refresher.ts';
 
 async function main() {
   const config = loadConfig();
@@ -23,6 +24,8 @@ async function main() {
     ? createAnalysisWorker({ ...deps, llm: config.llm, scrubPatterns: config.scrubPatterns })
     : undefined;
   analysis?.start();
+  const search = createSearchRefresher(deps);
+  search.start();
   const jobs = startJobs(deps);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -41,7 +44,7 @@ async function main() {
     // Stop accepting, let in-flight requests finish, commit what was acknowledged, then close.
     server.close(async () => {
       await writeReports.drain();
-      await Promise.all([alerts.stop(), jobs.stop(), analysis?.stop()]);
+      await Promise.all([alerts.stop(), jobs.stop(), search.stop(), analysis?.stop()]);
       await database.close().catch(() => {});
       process.exit(0);
     });

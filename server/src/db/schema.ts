@@ -121,6 +121,20 @@ export const bugHourlyCounts = pgTable(
   (t) => [primaryKey({ columns: [t.bugId, t.hour] }), index('bug_hourly_counts_hour_idx').on(t.hour)],
 );
 
+/**
+ * What the bug list's text search (`q`) matches: error type, latest message and file path,
+ * one row per bug, with the trigram index. It lives beside `bugs` because every report
+ * rewrites its bug row, and each new row version would otherwise add ~100 trigram entries
+ * to that index. A new bug gets its row in the ingest statement; a changed message reaches
+ * it within seconds, through `refreshBugSearch`.
+ */
+export const bugSearch = pgTable('bug_search', {
+  bugId: bigint('bug_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => bugs.id, { onDelete: 'cascade' }),
+  text: text('text').notNull(),
+});
+
 /** Sentry `event_id`s already stored, so a resent event counts once across every server process. */
 export const sentryEvents = pgTable(
   'sentry_events',

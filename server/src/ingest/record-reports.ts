@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRowsPrepared } from '../db/client.ts';
 import { projects } from '../db/schema.ts';
 import type { ReportResult } from '../schemas/report.ts';
+import { searchText } from '../search/queries.ts';
 import type { PreparedReport } from './prepare-report.ts';
 
 /** `regressed`: this batch reopened a fixed or resolved bug. */
@@ -35,11 +36,16 @@ async function ensureProjects(db: Db, projectIds: string[]): Promise<void> {
 
 const param = (values: unknown[]) => sql.param(values);
 
+// A bug created by the batch (its count is the batch's own) is searchable once acknowledged;
+// later message changes reach search through the refresher, off this statement.
+const newBugSearchText = searchText(sql.raw('i.error_type'), sql.raw('i.message'), sql.raw('i.file_path'));
+
 /**
  * Stores a batch of prepared reports as ONE statement (one round trip, one implicit
  * transaction): an upsert row per distinct (project, fingerprint), sorted so concurrent
  * batches lock bugs in the same order and never deadlock; an occurrence per report; the
- * per-bug and per-project hourly counts, each locked only after every bug row it follows.
+ * per-bug and per-project hourly counts, each locked only after every bug row it follows;
+ * a search row for each new bug.
  * Arrays travel as single text or int parameters (the types postgres.js serializes), so the
  * statement text never changes and stays prepared.
  */
@@ -134,6 +140,14 @@ export async function recordReports(db: Db, reports: PreparedReport[], now: Date
       from occurrence_input o join upserted u using (project_id, fingerprint)
       order by o.position
       returning id
+    ),
+    searchable as (
+      insert into bug_search (bug_id, text)
+      select u.id, ${newBugSearchText}
+      from upserted u join input i using (project_id, fingerprint)
+      where u.occurrence_count = i.n
+      order by u.id
+      on conflict (bug_id) do nothing
     ),
     bug_hours as (
       insert into bug_hourly_counts as h (bug_id, hour, count)

@@ -2,9 +2,8 @@ import { type SQL, and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { BugFilters, BugPatch, BugSort, CountBucket } from '../../schemas/bug.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Db } from '../client.ts';
+import { matchesSearch } from '../../search/queries.ts';
 import { type BugRow, type OccurrenceRow, bugAnalyses, bugHourlyCounts, bugs, occurrences } from '../schema.ts';
-
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 export function bugFilterConditions(filters: BugFilters): SQL[] {
   const conditions: SQL[] = [];
@@ -13,11 +12,7 @@ export function bugFilterConditions(filters: BugFilters): SQL[] {
   if (filters.status) conditions.push(inArray(bugs.status, filters.status));
   if (filters.level) conditions.push(inArray(bugs.level, filters.level));
   if (filters.environment) conditions.push(inArray(bugs.environment, filters.environment));
-  if (filters.q) {
-    // The same expression as the trigram index in the bug_text_search migration.
-    const pattern = `%${escapeLike(filters.q)}%`;
-    conditions.push(sql`(${bugs.errorType} || ' ' || ${bugs.message} || ' ' || coalesce(${bugs.filePath}, '')) ilike ${pattern}`);
-  }
+  if (filters.q) conditions.push(matchesSearch(filters.q));
   if (filters.severity) {
     conditions.push(
       sql`exists (select 1 from ${bugAnalyses} where ${bugAnalyses.bugId} = ${bugs.id} and ${inArray(bugAnalyses.severity, filters.severity)})`,

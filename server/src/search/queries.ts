@@ -1,0 +1,52 @@
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client.ts';
+import { bugSearch, bugs } from '../db/schema.ts';
+
+/** The text `q` matches for a bug; the trigram index covers `bug_search.text`, which holds exactly this. */
+export const searchText = (errorType: SQLWrapper, message: SQLWrapper, filePath: SQLWrapper): SQL =>
+  sql`${errorType} || ' ' || ${message} || ' ' || coalesce(${filePath}, '')`;
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/** The bug list's `q`: a case-insensitive substring of the bug's search text. */
+export function matchesSearch(q: string): SQL {
+  return sql`${bugs.id} in (select ${bugSearch.bugId} from ${bugSearch} where ${bugSearch.text} ilike ${`%${escapeLike(q)}%`})`;
+}
+
+export type SearchRefresh = { changed: number; added: number };
+
+/**
+ * Brings `bug_search` up to date for the bugs seen since `since` (every bug when null):
+ * rewrites a row only when its text differs, and adds rows for bugs written without one.
+ * Stale rows are locked in `bug_id` order, so replicas refreshing at once never deadlock.
+ */
+export async function refreshBugSearch(db: Db, since: Date | null): Promise<SearchRefresh> {
+  const seen = since ? sql`where ${bugs.lastSeen} >= ${since.toISOString()}::timestamptz` : sql``;
+  const [row] = await queryRows<{ changed: number | string; added: number | string }>(
+    db,
+    sql`
+    with current_text as materialized (
+      select ${bugs.id} as bug_id, ${searchText(bugs.errorType, bugs.message, bugs.filePath)} as text
+      from ${bugs} ${seen}
+    ),
+    stale as (
+      select s.bug_id, c.text from bug_search s join current_text c using (bug_id)
+      where s.text <> c.text
+      order by s.bug_id
+      for update of s
+    ),
+    changed as (
+      update bug_search s set text = stale.text from stale where s.bug_id = stale.bug_id returning 1
+    ),
+    added as (
+      insert into bug_search (bug_id, text)
+      select c.bug_id, c.text from current_text c
+      where not exists (select 1 from bug_search s where s.bug_id = c.bug_id)
+      order by c.bug_id
+      on conflict (bug_id) do nothing
+      returning 1
+    )
+    select (select count(*) from changed) as changed, (select count(*) from added) as added`,
+  );
+  return { changed: Number(row?.changed ?? 0), added: Number(row?.added ?? 0) };
+}
