@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { createApp } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import { openDatabase } from '../../server/src/db/client.ts';
-import { refreshBugSearch } from '../../server/src/search/queries.ts';
+import { refreshAllBugSearch } from '../../server/src/search/queries.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 
 const { values: args } = parseArgs({
@@ -53,7 +53,7 @@ async function main() {
       where s.bug_id = b.id;
     `);
     // Seeded bugs bypass ingest, so their search rows come from the refresher's own statement.
-    await refreshBugSearch(database.db, null);
+    await refreshAllBugSearch(database.db);
     await sql`analyze`;
     await sql.end();
     console.log(

@@ -15,19 +15,25 @@ export function matchesSearch(q: string): SQL {
 
 export type SearchRefresh = { changed: number; added: number };
 
+/** Which bugs a refresh looks at: those seen since a time, or an id range (for a full pass in pieces). */
+export type RefreshScope = { since: Date } | { afterId: number; throughId: number };
+
 /**
- * Brings `bug_search` up to date for the bugs seen since `since` (every bug when null):
- * rewrites a row only when its text differs, and adds rows for bugs written without one.
- * Stale rows are locked in `bug_id` order, so replicas refreshing at once never deadlock.
+ * Brings `bug_search` up to date for the bugs in `scope`: rewrites a row only when its text
+ * differs, and adds rows for bugs written without one. Stale rows are locked in `bug_id`
+ * order, so replicas refreshing at once never deadlock.
  */
-export async function refreshBugSearch(db: Db, since: Date | null): Promise<SearchRefresh> {
-  const seen = since ? sql`where ${bugs.lastSeen} >= ${since.toISOString()}::timestamptz` : sql``;
+export async function refreshBugSearch(db: Db, scope: RefreshScope): Promise<SearchRefresh> {
+  const where =
+    'since' in scope
+      ? sql`${bugs.lastSeen} >= ${scope.since.toISOString()}::timestamptz`
+      : sql`${bugs.id} > ${scope.afterId} and ${bugs.id} <= ${scope.throughId}`;
   const [row] = await queryRows<{ changed: number | string; added: number | string }>(
     db,
     sql`
     with current_text as materialized (
       select ${bugs.id} as bug_id, ${searchText(bugs.errorType, bugs.message, bugs.filePath)} as text
-      from ${bugs} ${seen}
+      from ${bugs} where ${where}
     ),
     stale as (
       select s.bug_id, c.text from bug_search s join current_text c using (bug_id)
@@ -49,4 +55,20 @@ export async function refreshBugSearch(db: Db, since: Date | null): Promise<Sear
     select (select count(*) from changed) as changed, (select count(*) from added) as added`,
   );
   return { changed: Number(row?.changed ?? 0), added: Number(row?.added ?? 0) };
+}
+
+/**
+ * Refreshes every bug, a slice of ids per statement so a large instance stays well inside
+ * the statement timeout.
+ */
+export async function refreshAllBugSearch(db: Db, sliceSize = 5_000): Promise<SearchRefresh> {
+  const [row] = await queryRows<{ max: number | string | null }>(db, sql`select max(${bugs.id}) as max from ${bugs}`);
+  const maxId = Number(row?.max ?? 0);
+  const total: SearchRefresh = { changed: 0, added: 0 };
+  for (let afterId = 0; afterId < maxId; afterId += sliceSize) {
+    const slice = await refreshBugSearch(db, { afterId, throughId: afterId + sliceSize });
+    total.changed += slice.changed;
+    total.added += slice.added;
+  }
+  return total;
 }

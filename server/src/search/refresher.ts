@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { BugEvent, BugEvents } from '../events.ts';
 import { createEventWorker } from '../jobs/event-worker.ts';
-import { type SearchRefresh, refreshBugSearch } from './queries.ts';
+import { type SearchRefresh, refreshAllBugSearch, refreshBugSearch } from './queries.ts';
 
 export type SearchRefresherOptions = {
   db: Db;
@@ -22,7 +22,8 @@ export type SearchRefresherOptions = {
 /**
  * Keeps the bug list's text search following each bug's latest message, off the ingest path:
  * reports only mark the search as due, and one pass every `delayMs` under load rewrites the
- * rows whose text changed. The first pass after start checks every bug.
+ * rows whose text changed. The first pass after start checks every bug, so a report stored
+ * just before a crash, or a bug written around ingest, is searchable after a restart.
  */
 export function createSearchRefresher(options: SearchRefresherOptions) {
   const clock = options.clock ?? (() => new Date());
@@ -34,8 +35,9 @@ export function createSearchRefresher(options: SearchRefresherOptions) {
 
   async function pass() {
     const started = clock();
-    const since = lastPassStarted ? new Date(lastPassStarted.getTime() - overlapMs) : null;
-    lastRefresh = await refreshBugSearch(options.db, since);
+    lastRefresh = lastPassStarted
+      ? await refreshBugSearch(options.db, { since: new Date(lastPassStarted.getTime() - overlapMs) })
+      : await refreshAllBugSearch(options.db);
     lastPassStarted = started;
   }
 

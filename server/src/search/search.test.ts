@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../db/client.ts';
 import { bugListSchema } from '../schemas/bug.ts';
 import { createHarness, type Harness } from '../../test/harness.ts';
-import { refreshBugSearch } from './queries.ts';
+import { refreshAllBugSearch, refreshBugSearch } from './queries.ts';
 import { createSearchRefresher } from './refresher.ts';
 
 let h: Harness;
@@ -49,20 +49,20 @@ describe('bug text search', () => {
   it('rewrites only the rows whose text changed', async () => {
     await report('s_rewrite', 'a', 'Stock check failed for sku 1');
     await report('s_rewrite', 'b', 'Coupon expired');
-    await refreshBugSearch(h.db, null);
+    await refreshAllBugSearch(h.db, 7);
     await report('s_rewrite', 'a', 'Stock check failed for sku 2');
     await report('s_rewrite', 'b', 'Coupon expired');
     const since = new Date(Date.now() - 60_000);
-    expect(await refreshBugSearch(h.db, since)).toEqual({ changed: 1, added: 0 });
-    expect(await refreshBugSearch(h.db, since)).toEqual({ changed: 0, added: 0 });
+    expect(await refreshBugSearch(h.db, { since })).toEqual({ changed: 1, added: 0 });
+    expect(await refreshBugSearch(h.db, { since })).toEqual({ changed: 0, added: 0 });
     expect(await search('s_rewrite', 'sku 2')).toEqual(['Stock check failed for sku 2']);
   });
 
-  it('gives a search row to a bug written without one, on the first full pass', async () => {
+  it('gives a search row to a bug written without one, on the first full pass, slice by slice', async () => {
     const id = await report('s_missing', 'a', 'Restored from a backup');
     await queryRows(h.db, sql`delete from bug_search where bug_id = ${id}`);
     expect(await search('s_missing', 'backup')).toEqual([]);
-    const refreshed = await refreshBugSearch(h.db, null);
+    const refreshed = await refreshAllBugSearch(h.db, 7);
     expect(refreshed.added).toBe(1);
     expect(await search('s_missing', 'backup')).toEqual(['Restored from a backup']);
   });
@@ -77,7 +77,7 @@ describe('bug text search', () => {
     expect((await h.reportBatch(key, batch)).status).toBe(200);
     expect((await h.reportBatch(key, batch.map((r, i) => ({ ...r, message: `second ${i}` })))).status).toBe(200);
     const since = new Date(Date.now() - 60_000);
-    const [a, b] = await Promise.all([refreshBugSearch(h.db, since), refreshBugSearch(h.db, since)]);
+    const [a, b] = await Promise.all([refreshBugSearch(h.db, { since }), refreshBugSearch(h.db, { since })]);
     expect(a.changed + b.changed).toBe(100);
     const stale = await queryRows<{ n: number | string }>(
       h.db,
