@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { BugEvent, BugEvents } from '../events.ts';
 import { createEventWorker } from '../jobs/event-worker.ts';
-import { type SearchRefresh, refreshAllBugSearch, refreshBugSearch } from './queries.ts';
+import { refreshAllBugSearch, refreshBugSearch } from './queries.ts';
 
 export type SearchRefresherOptions = {
   db: Db;
@@ -31,13 +31,11 @@ export function createSearchRefresher(options: SearchRefresherOptions) {
   const log = options.log ?? ((message: string) => console.error(message));
   let due = false;
   let lastPassStarted: Date | undefined;
-  let lastRefresh: SearchRefresh | undefined;
 
   async function pass() {
     const started = clock();
-    lastRefresh = lastPassStarted
-      ? await refreshBugSearch(options.db, { since: new Date(lastPassStarted.getTime() - overlapMs) })
-      : await refreshAllBugSearch(options.db);
+    if (lastPassStarted) await refreshBugSearch(options.db, { since: new Date(lastPassStarted.getTime() - overlapMs) });
+    else await refreshAllBugSearch(options.db);
     lastPassStarted = started;
   }
 
@@ -65,9 +63,5 @@ export function createSearchRefresher(options: SearchRefresherOptions) {
     stop: worker.stop,
     /** Resolves when every report received so far is reflected in search. */
     idle: worker.idle,
-    /** What the last pass rewrote and added. */
-    get lastRefresh() {
-      return lastRefresh;
-    },
   };
 }
