@@ -16,7 +16,7 @@ export type SearchRefresherOptions = {
    * after that pass read, and replicas whose clocks disagree.
    */
   overlapMs?: number;
-  log?: (message: string) => void;
+  log?: (message: string, error?: unknown) => void;
 };
 
 /**
@@ -28,7 +28,7 @@ export type SearchRefresherOptions = {
 export function createSearchRefresher(options: SearchRefresherOptions) {
   const clock = options.clock ?? (() => new Date());
   const overlapMs = options.overlapMs ?? 60_000;
-  const log = options.log ?? ((message: string) => console.error(message));
+  const log = options.log ?? ((message: string, error?: unknown) => console.error(`search: ${message}`, error ?? ''));
   let due = false;
   let lastPassStarted: Date | undefined;
 
@@ -55,7 +55,7 @@ export function createSearchRefresher(options: SearchRefresherOptions) {
     flushDelayMs: options.delayMs ?? 2_000,
     work: pass,
     pollMs: options.pollMs ?? 60_000,
-    onError: (_stage, error) => log(`search refresh failed: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (_stage, error) => log('refreshing bug search failed', error),
   });
 
   return {
