@@ -15,25 +15,31 @@ export function matchesSearch(q: string): SQL {
 
 export type SearchRefresh = { changed: number; added: number };
 
-/** Which bugs a refresh looks at: those seen since a time, or an id range (for a full pass in pieces). */
-export type RefreshScope = { since: Date } | { afterId: number; throughId: number };
+/** Which bugs a refresh looks at: those seen since a time, or the next `limit` bugs by id (a full pass in slices). */
+type RefreshScope = { since: Date } | { afterId: number; limit: number };
 
 /**
- * Brings `bug_search` up to date for the bugs in `scope`: rewrites a row only when its text
+ * Brings `bug_search` up to date for the bugs seen since `since`: rewrites a row only when its text
  * differs, and adds rows for bugs written without one. Stale rows are locked in `bug_id`
  * order, so replicas refreshing at once never deadlock.
  */
-export async function refreshBugSearch(db: Db, scope: RefreshScope): Promise<SearchRefresh> {
+export async function refreshBugSearch(db: Db, scope: { since: Date }): Promise<SearchRefresh> {
+  const { changed, added } = await refreshScope(db, scope);
+  return { changed, added };
+}
+
+/** `refreshBugSearch` over any scope; `lastId` is the highest bug id it looked at. */
+async function refreshScope(db: Db, scope: RefreshScope): Promise<SearchRefresh & { lastId: number | null }> {
   const where =
     'since' in scope
-      ? sql`${bugs.lastSeen} >= ${scope.since.toISOString()}::timestamptz`
-      : sql`${bugs.id} > ${scope.afterId} and ${bugs.id} <= ${scope.throughId}`;
-  const [row] = await queryRows<{ changed: number | string; added: number | string }>(
+      ? sql`where ${bugs.lastSeen} >= ${scope.since.toISOString()}::timestamptz`
+      : sql`where ${bugs.id} > ${scope.afterId} order by ${bugs.id} limit ${scope.limit}`;
+  const [row] = await queryRows<{ changed: number | string; added: number | string; last_id: number | string | null }>(
     db,
     sql`
     with current_text as materialized (
       select ${bugs.id} as bug_id, ${searchText(bugs.errorType, bugs.message, bugs.filePath)} as text
-      from ${bugs} where ${where}
+      from ${bugs} ${where}
     ),
     stale as (
       select s.bug_id, c.text from bug_search s join current_text c using (bug_id)
@@ -52,23 +58,26 @@ export async function refreshBugSearch(db: Db, scope: RefreshScope): Promise<Sea
       on conflict (bug_id) do nothing
       returning 1
     )
-    select (select count(*) from changed) as changed, (select count(*) from added) as added`,
+    select (select count(*) from changed) as changed, (select count(*) from added) as added,
+           (select max(bug_id) from current_text) as last_id`,
   );
-  return { changed: Number(row?.changed ?? 0), added: Number(row?.added ?? 0) };
+  const lastId = row?.last_id == null ? null : Number(row.last_id);
+  return { changed: Number(row?.changed ?? 0), added: Number(row?.added ?? 0), lastId };
 }
 
 /**
- * Refreshes every bug, a slice of ids per statement so a large instance stays well inside
- * the statement timeout.
+ * Refreshes every bug, `sliceSize` bugs per statement so a large instance stays well inside
+ * the statement timeout. Slices follow the ids that exist: every upsert draws a sequence
+ * value, so bug ids are sparse and ranges of them would mostly be empty.
  */
 export async function refreshAllBugSearch(db: Db, sliceSize = 5_000): Promise<SearchRefresh> {
-  const [row] = await queryRows<{ max: number | string | null }>(db, sql`select max(${bugs.id}) as max from ${bugs}`);
-  const maxId = Number(row?.max ?? 0);
   const total: SearchRefresh = { changed: 0, added: 0 };
-  for (let afterId = 0; afterId < maxId; afterId += sliceSize) {
-    const slice = await refreshBugSearch(db, { afterId, throughId: afterId + sliceSize });
+  let afterId = 0;
+  for (;;) {
+    const slice = await refreshScope(db, { afterId, limit: sliceSize });
     total.changed += slice.changed;
     total.added += slice.added;
+    if (slice.lastId === null) return total;
+    afterId = slice.lastId;
   }
-  return total;
 }

@@ -51,7 +51,7 @@ describe('bug text search', () => {
   it('rewrites only the rows whose text changed', async () => {
     await report('s_rewrite', 'a', 'Stock check failed for sku 1');
     await report('s_rewrite', 'b', 'Coupon expired');
-    await refreshAllBugSearch(h.db, 7);
+    await refreshAllBugSearch(h.db, 2);
     await report('s_rewrite', 'a', 'Stock check failed for sku 2');
     await report('s_rewrite', 'b', 'Coupon expired');
     const since = new Date(Date.now() - 60_000);
@@ -64,7 +64,7 @@ describe('bug text search', () => {
     const id = await report('s_missing', 'a', 'Restored from a backup');
     await queryRows(h.db, sql`delete from bug_search where bug_id = ${id}`);
     expect(await search('s_missing', 'backup')).toEqual([]);
-    const refreshed = await refreshAllBugSearch(h.db, 7);
+    const refreshed = await refreshAllBugSearch(h.db, 2);
     expect(refreshed.added).toBe(1);
     expect(await search('s_missing', 'backup')).toEqual(['Restored from a backup']);
   });
